@@ -1,0 +1,5 @@
+"""dlfeval, dlgradient, dlaccelerate: MATLAB's automatic differentiation on HIPS autograd."""
+
+from ._engine import dlaccelerate, dlfeval, dlgradient
+
+__all__ = ["dlfeval", "dlgradient", "dlaccelerate"]

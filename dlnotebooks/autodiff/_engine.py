@@ -1,0 +1,391 @@
+"""dlfeval and dlgradient on HIPS autograd. The only module that touches autograd internals.
+
+How it works
+------------
+``dlfeval`` opens one autograd trace, boxes every floating-point dlarray leaf of its arguments
+and calls the function. Every primitive applied to a boxed value records a :class:`_Node` that,
+besides autograd's VJP closure, keeps the primitive and its arguments: a tape.
+
+``dlgradient`` runs a backward pass from ``y`` over that tape and collects the gradient at the
+node of each requested ``x`` (a leaf or any traced intermediate value).
+
+With ``enable_higher_derivatives=True`` the gradient must itself be traced. The tape is
+replayed from the ``x`` nodes at a new, higher trace level whose inputs are boxes of the
+current level; autograd's VJPs then compute on current-level boxes, so the gradient they return
+is part of the current trace and can be differentiated again by a later ``dlgradient``. The
+replay re-runs recorded primitives with their recorded arguments, so random draws inside the
+user's function are not repeated.
+"""
+
+import numpy as np
+from autograd.core import VJPNode, add_outgrads
+from autograd.tracer import getval, isbox, new_box, trace_stack
+from autograd.util import toposort
+
+from .. import _tree
+from ..core import dlarray
+
+__all__ = ["dlfeval", "dlgradient", "dlaccelerate"]
+
+
+class _Node(VJPNode):
+    """A VJP node that also records the primitive and its arguments, so it can be replayed."""
+
+    __slots__ = ["fun", "args", "kwargs", "argnums"]
+
+    def __init__(self, value, fun, args, kwargs, parent_argnums, parents):
+        super().__init__(value, fun, args, kwargs, parent_argnums, parents)
+        self.fun = fun
+        self.args = args
+        self.kwargs = kwargs
+        self.argnums = parent_argnums
+
+    def initialize_root(self):
+        super().initialize_root()
+        self.fun = None
+        self.args = ()
+        self.kwargs = {}
+        self.argnums = ()
+
+
+class _Context:
+    __slots__ = ("level",)
+
+    def __init__(self, level):
+        self.level = level
+
+
+_contexts = []
+
+
+class _Level:
+    """Enter a new autograd trace level; always leave it, also when the body raises."""
+
+    def __enter__(self):
+        trace_stack.top += 1
+        self.level = trace_stack.top
+        return self.level
+
+    def __exit__(self, *exc):
+        trace_stack.top -= 1
+        return False
+
+
+def _strip_level(data, level):
+    while isbox(data) and data._trace >= level:
+        data = data._value
+    return data
+
+
+def dlfeval(fun, *args, **kwargs):
+    """Evaluate ``fun(*args, **kwargs)`` with tracing so that ``dlgradient`` works inside it.
+
+    Every floating-point dlarray in ``args`` and ``kwargs`` (also inside dicts, lists, tuples,
+    ``Learnables`` tables and ``dlnetwork`` objects) becomes a traced leaf. The values ``fun``
+    returns are handed back untraced.
+
+    Parameters
+    ----------
+    fun : callable
+        The function to evaluate, typically a model-loss function that calls ``dlgradient``.
+    *args, **kwargs
+        Passed to ``fun``. The same dlarray object given twice is one leaf.
+
+    Returns
+    -------
+    Whatever ``fun`` returns, with every dlarray untraced.
+
+    Raises
+    ------
+    TypeError
+        If ``fun`` is not callable. Errors raised by ``fun`` propagate unchanged; the trace is
+        closed either way.
+
+    Notes
+    -----
+    The trace, and the memory of the intermediate values, lives until ``dlfeval`` returns.
+
+    MATLAB compatibility
+    --------------------
+    ``[y1,...,yk] = dlfeval(fun, x1,...,xn)``: Python returns whatever ``fun`` returns (use a
+    tuple for several outputs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray, dlgradient
+    >>> def rosenbrock(x):
+    ...     y = 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
+    ...     return y, dlgradient(y, x)
+    >>> y, g = dlfeval(rosenbrock, dlarray(np.array([-1.0, 2.0])))
+    >>> float(y), g
+    (104.0, 2 float64 dlarray
+    [396. 200.])
+    """
+    if not callable(fun):
+        raise TypeError(f"dlfeval: fun must be callable; got {type(fun).__name__}. "
+                        "Pass the function itself, for example dlfeval(model_loss, params, X).")
+    with _Level() as level:
+        memo = {}
+
+        def box_leaf(x):
+            if isinstance(x, dlarray):
+                key = id(x)
+                if key not in memo:
+                    data = x._data
+                    if np.issubdtype(np.result_type(getval(data)), np.inexact):
+                        data = new_box(data, level, _Node.new_root())
+                    memo[key] = (x, dlarray._wrap(data, x._fmt))
+                return memo[key][1]
+            return x
+
+        traced_args = _tree.tree_map(box_leaf, args)
+        traced_kwargs = _tree.tree_map(box_leaf, kwargs)
+        _contexts.append(_Context(level))
+        try:
+            out = fun(*traced_args, **traced_kwargs)
+        finally:
+            _contexts.pop()
+    return _untrace(out, level)
+
+
+def _untrace(out, level):
+    def strip(x):
+        if isinstance(x, dlarray):
+            return dlarray._wrap(_strip_level(x._data, level), x._fmt) if isbox(x._data) else x
+        if isbox(x):
+            return _strip_level(x, level)
+        return x
+
+    return _tree.tree_map(strip, out)
+
+
+def dlaccelerate(fun):
+    """Return ``fun`` unchanged (MATLAB compatibility; there is nothing to compile here).
+
+    MATLAB compatibility
+    --------------------
+    MATLAB's ``dlaccelerate`` caches traces of ``fun``. Here tracing is cheap and the function
+    is returned as it is, so code written for MATLAB runs unchanged.
+
+    Examples
+    --------
+    >>> f = dlaccelerate(abs)
+    >>> f(-2)
+    2
+    """
+    if not callable(fun):
+        raise TypeError(f"dlaccelerate: fun must be callable; got {type(fun).__name__}.")
+    return fun
+
+
+def _current_context():
+    if not _contexts:
+        raise RuntimeError(
+            "dlgradient: must be called inside a function evaluated by dlfeval, for example "
+            "loss, grads = dlfeval(model_loss, params, X, T)."
+        )
+    return _contexts[-1]
+
+
+def _check_y(y, level):
+    data = y._data if isinstance(y, dlarray) else y
+    shape = np.shape(getval(data))
+    if int(np.prod(shape)) != 1:
+        raise ValueError(
+            f"dlgradient: y must be a traced real scalar; got shape {shape}. "
+            "Reduce it with sum or mean first, for example dlgradient(np.sum(Y), X)."
+        )
+    if np.iscomplexobj(getval(data)):
+        raise ValueError("dlgradient: y must be a traced real scalar; got a complex value. "
+                         "Differentiate its real part or its absolute value instead.")
+    if not (isbox(data) and data._trace == level):
+        raise ValueError(
+            "dlgradient: y must be a traced real scalar; got a value that does not depend on "
+            "any traced input of dlfeval. Compute y from the dlarrays passed to dlfeval."
+        )
+    return data
+
+
+def _leaf_box(x, level, path):
+    if not isinstance(x, dlarray):
+        raise TypeError(
+            f"dlgradient: x must be a dlarray or a container of dlarrays; got "
+            f"{type(x).__name__} at {path}."
+        )
+    data = x._data
+    if not (isbox(data) and data._trace == level):
+        raise ValueError(
+            f"dlgradient: x is not traced ({path}); pass it to dlfeval as an argument (or inside "
+            "an argument) and differentiate with respect to that traced value."
+        )
+    return data
+
+
+def _backward(g, end_node, targets):
+    """Backward pass from ``end_node``; return {node: gradient} for the nodes in ``targets``."""
+    order = list(toposort(end_node))
+    # Only nodes that lie on a path from a target to the end need their VJPs evaluated.
+    needed = set()
+    for node in reversed(order):
+        if node in targets or any(p in needed for p in node.parents):
+            needed.add(node)
+    outgrads = {end_node: (g, False)}
+    found = {}
+    for node in order:
+        if node not in needed:
+            outgrads.pop(node, None)
+            continue
+        outgrad = outgrads.pop(node)
+        if node in targets:
+            found[node] = outgrad[0]
+        if not node.parents:
+            continue
+        ingrads = node.vjp(outgrad[0])
+        for parent, ingrad in zip(node.parents, ingrads):
+            if parent in needed:
+                outgrads[parent] = add_outgrads(outgrads.get(parent), ingrad)
+    return found
+
+
+def _replay(y_box, x_boxes, level):
+    """Re-run the tape from the x nodes at a new level; return (y at that level, x roots)."""
+    order = list(toposort(y_box._node))
+    order.reverse()
+    with _Level() as top:
+        replayed = {}
+        roots = []
+        for box in x_boxes:
+            if box._node not in replayed:
+                replayed[box._node] = new_box(box, top, _Node.new_root())
+            roots.append(replayed[box._node]._node)
+        for node in order:
+            if node in replayed or not any(p in replayed for p in node.parents):
+                continue
+            args = list(node.args)
+            for argnum, parent in zip(node.argnums, node.parents):
+                if parent in replayed:
+                    args[argnum] = replayed[parent]
+                else:
+                    args[argnum] = new_box(node.args[argnum], level, parent)
+            replayed[node] = node.fun(*args, **node.kwargs)
+        y_top = replayed.get(y_box._node)
+        if y_top is None or not isbox(y_top) or y_top._trace != top:
+            return None, roots
+        ones = np.ones(np.shape(getval(y_top)), dtype=np.result_type(getval(y_top)))
+        found = _backward(ones, y_top._node, set(roots))
+    return found, roots
+
+
+def dlgradient(y, x, *xs, retain_data=False, enable_higher_derivatives=False):
+    """Compute the gradient of a traced scalar ``y`` with respect to ``x`` (and more ``xs``).
+
+    Call it inside a function evaluated by :func:`dlfeval`.
+
+    .. math:: \\frac{\\partial y}{\\partial x}
+
+    Parameters
+    ----------
+    y : dlarray, any format, one element
+        A real scalar computed from traced inputs.
+    x, *xs : dlarray or dict/list/tuple/Learnables/dlnetwork of dlarrays
+        Traced values: leaves passed to ``dlfeval`` or intermediate values computed from them.
+    retain_data : bool, default False
+        Accepted for MATLAB compatibility. The trace always lives until ``dlfeval`` returns, so
+        several ``dlgradient`` calls in one evaluation work either way.
+    enable_higher_derivatives : bool, default False
+        Trace the backward pass too, so the returned gradient can be differentiated again
+        (second derivatives, gradient penalties).
+
+    Returns
+    -------
+    dydx : same structure as ``x``
+        Gradients with the shapes and formats of the leaves of ``x``; zeros for leaves ``y``
+        does not depend on. A tuple with one entry per argument when ``xs`` are given.
+
+    Raises
+    ------
+    RuntimeError
+        Outside ``dlfeval``.
+    ValueError
+        ``y`` not a traced real scalar; ``x`` not traced.
+    TypeError
+        ``x`` not a dlarray or container of dlarrays.
+
+    Notes
+    -----
+    With ``enable_higher_derivatives=True`` the recorded operations from ``x`` to ``y`` are
+    run once more at a nested trace level (their recorded arguments are reused, so random draws
+    are not repeated), which costs about one extra forward pass.
+
+    MATLAB compatibility
+    --------------------
+    ``dlgradient(y, x1, ..., 'RetainData', tf, 'EnableHigherDerivatives', tf)``: the options
+    become the keywords ``retain_data`` and ``enable_higher_derivatives``. Several ``x`` give a
+    tuple instead of several output arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray, dlfeval
+    >>> def second(x):
+    ...     y = x ** 3
+    ...     dy = dlgradient(y, x, enable_higher_derivatives=True)
+    ...     return dlgradient(dy, x)
+    >>> float(dlfeval(second, dlarray(5.0)))
+    30.0
+    """
+    ctx = _current_context()
+    level = ctx.level
+    y_box = _check_y(y, level)
+    targets = (x,) + xs
+    flat = []
+    for i, target in enumerate(targets):
+        label = "x" if i == 0 else f"xs[{i - 1}]"
+        paths = list(_tree.tree_paths(target, label))
+        if not paths:
+            raise ValueError(f"dlgradient: {label} is an empty container; nothing to "
+                             "differentiate with respect to.")
+        leaves, treedef = _tree.tree_flatten(target)
+        boxes = [_leaf_box(leaf, level, path) for leaf, (path, _) in zip(leaves, paths)]
+        flat.append((leaves, treedef, boxes))
+    all_boxes = [b for _, _, boxes in flat for b in boxes]
+
+    if enable_higher_derivatives:
+        found, roots = _replay(y_box, all_boxes, level)
+        grad_of = dict(zip(map(id, all_boxes), roots))
+        found = found or {}
+
+        def lookup(box):
+            return found.get(grad_of[id(box)])
+    else:
+        ones = np.ones(np.shape(getval(y_box)), dtype=np.result_type(getval(y_box)))
+        found = _backward(ones, y_box._node, {b._node for b in all_boxes})
+
+        def lookup(box):
+            return found.get(box._node)
+
+    results = []
+    for leaves, treedef, boxes in flat:
+        grads = [_finish(lookup(box), leaf) for leaf, box in zip(leaves, boxes)]
+        results.append(_tree.tree_unflatten(treedef, grads))
+    return results[0] if not xs else tuple(results)
+
+
+def _finish(g, leaf):
+    value = getval(leaf._data)
+    shape = np.shape(value)
+    dtype = np.result_type(value)
+    if g is None:
+        return dlarray._wrap(np.zeros(shape, dtype=dtype), leaf._fmt)
+    if not isbox(g) and not isinstance(g, np.ndarray):
+        # autograd may hand back sparse or scalar gradients; densify them.
+        g = add_outgrads(None, g)[0] if not np.isscalar(g) else g
+        if hasattr(g, "mut_add"):
+            g = g.mut_add(np.zeros(shape, dtype=dtype))
+        g = np.asarray(g)
+    if np.shape(getval(g)) != shape:
+        g = g * np.ones(shape, dtype=dtype) if isbox(g) else np.broadcast_to(g, shape).copy()
+    if not isbox(g) and g.dtype != dtype:
+        g = g.astype(dtype)
+    return dlarray._wrap(g, leaf._fmt)
