@@ -19,7 +19,7 @@ user's function are not repeated.
 
 import numpy as np
 from autograd.core import VJPNode, add_outgrads
-from autograd.tracer import getval, isbox, new_box, trace_stack
+from autograd.tracer import getval, isbox, new_box, notrace_primitives, trace_stack
 from autograd.util import toposort
 
 from .. import _tree
@@ -46,6 +46,11 @@ class _Node(VJPNode):
         self.args = ()
         self.kwargs = {}
         self.argnums = ()
+
+
+# Non-differentiable primitives (comparisons, floor, argmax, ...) are registered per node type;
+# ours shares VJPNode's set, so they stay untraced on our tape as well.
+notrace_primitives[_Node] = notrace_primitives[VJPNode]
 
 
 class _Context:
@@ -368,6 +373,13 @@ def dlgradient(y, x, *xs, retain_data=False, enable_higher_derivatives=False):
     results = []
     for leaves, treedef, boxes in flat:
         grads = [_finish(lookup(box), leaf) for leaf, box in zip(leaves, boxes)]
+        if enable_higher_derivatives:
+            # A gradient that happens to be constant (relu's, a linear op's) is still a traced
+            # value, as in MATLAB: tie it to x with a zero coefficient so that differentiating
+            # it again gives zeros instead of a "not traced" error.
+            grads = [g if isbox(g._data) and g._data._trace == level
+                     else dlarray._wrap(box * 0 + g._data, g.fmt)
+                     for g, box in zip(grads, boxes)]
         results.append(_tree.tree_unflatten(treedef, grads))
     return results[0] if not xs else tuple(results)
 

@@ -1,3 +1,5 @@
-"""testing."""
+"""Gradient checking for learners and tests."""
 
-__all__ = []
+from .gradcheck import GradientReport, check_gradients
+
+__all__ = ["check_gradients", "GradientReport"]

@@ -1,0 +1,224 @@
+"""sgdmupdate, adamupdate and dlupdate: pure update functions over any parameter container."""
+
+import numpy as np
+
+from .. import _checks, _tree
+from ._common import flatten_matching, leaf_value, rebuild, split_params, as_container
+
+__all__ = ["sgdmupdate", "adamupdate", "dlupdate"]
+
+
+def sgdmupdate(params, grad, vel, learn_rate=0.01, momentum=0.9):
+    """Update parameters with stochastic gradient descent with momentum.
+
+    ``vel = momentum*vel - learn_rate*grad``; ``params = params + vel``.
+
+    .. math:: v \\leftarrow \\gamma v - \\alpha g, \\qquad \\theta \\leftarrow \\theta + v
+
+    Parameters
+    ----------
+    params : dlarray, array, dict/list/tuple of them, Learnables or dlnetwork
+        The parameters; never modified.
+    grad : same structure as params
+        Gradients, typically from ``dlgradient``.
+    vel : same structure as params, or None
+        Velocity from the previous call; None (or ``[]``) on the first call means zeros.
+    learn_rate : float, default 0.01
+    momentum : float in [0, 1], default 0.9
+
+    Returns
+    -------
+    params : same type and structure as params
+    vel : same structure, the new velocity
+
+    Raises
+    ------
+    ValueError
+        Containers of different structure or shapes; negative learning rate; momentum outside
+        [0, 1].
+
+    Notes
+    -----
+    The velocity holds the (negative) learning-rate-scaled step, so a learning rate that
+    changes over time scales only the new gradient term.
+
+    MATLAB compatibility
+    --------------------
+    ``[params, vel] = sgdmupdate(params, grad, vel, learnRate, momentum)``; the same equations
+    and defaults; ``[]`` for the first velocity may be written ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray
+    >>> p, v = sgdmupdate({"w": dlarray(np.ones(2))}, {"w": dlarray(np.ones(2))}, None, 0.1)
+    >>> p["w"], v["w"]
+    (2 float64 dlarray
+    [0.9 0.9], 2 float64 dlarray
+    [-0.1 -0.1])
+    """
+    func = "sgdmupdate"
+    lr = _checks.real_number(func, "learn_rate", learn_rate, low=0)
+    mom = _checks.real_number(func, "momentum", momentum, low=0, high=1)
+    container, replace = split_params(params)
+    leaves, treedef, paths, st = flatten_matching(func, container, {"grad": grad, "vel": vel})
+    new_p, new_v = [], []
+    for i, (leaf, path) in enumerate(zip(leaves, paths)):
+        p = leaf_value(func, "params", leaf, path)
+        g = st["grad"][i]
+        v = -lr * g if st["vel"] is None else mom * st["vel"][i] - lr * g
+        v = v.astype(p.dtype, copy=False)
+        new_v.append(v)
+        new_p.append(p + v)
+    return replace(rebuild(treedef, leaves, new_p)), rebuild(treedef, leaves, new_v)
+
+
+def adamupdate(params, grad, avg_g, avg_sq_g, iteration, learn_rate=0.001, grad_decay=0.9,
+               sq_grad_decay=0.999, epsilon=1e-8):
+    """Update parameters with adaptive moment estimation (Adam), bias-corrected.
+
+    .. math::
+        m \\leftarrow \\beta_1 m + (1-\\beta_1) g,\\quad
+        v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2,\\quad
+        \\theta \\leftarrow \\theta - \\alpha\\,\\frac{m/(1-\\beta_1^t)}{\\sqrt{v/(1-\\beta_2^t)}
+        + \\epsilon}
+
+    Parameters
+    ----------
+    params : dlarray, array, dict/list/tuple of them, Learnables or dlnetwork
+        Never modified.
+    grad : same structure as params
+    avg_g, avg_sq_g : same structure as params, or None
+        The moving averages m and v from the previous call (uncorrected); None at the start.
+    iteration : int >= 1
+        The step number t used for bias correction; count from 1.
+    learn_rate : float, default 0.001
+    grad_decay : float in [0, 1), default 0.9
+    sq_grad_decay : float in [0, 1), default 0.999
+    epsilon : float, default 1e-8
+
+    Returns
+    -------
+    params, avg_g, avg_sq_g : same structure as params
+
+    Raises
+    ------
+    ValueError
+        Mismatched containers; iteration < 1; decays outside [0, 1).
+    TypeError
+        Non-integer iteration.
+
+    Notes
+    -----
+    The returned moving averages are the uncorrected m and v, as in MATLAB.
+
+    MATLAB compatibility
+    --------------------
+    ``[params, avgG, avgSqG] = adamupdate(params, grad, avgG, avgSqG, iteration, learnRate,
+    gradDecay, sqGradDecay, epsilon)``; the same defaults.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, m, v = adamupdate(np.array([1.0]), np.array([2.0]), None, None, 1, 0.1)
+    >>> p
+    array([0.9])
+    """
+    func = "adamupdate"
+    t = _checks.positive_int(func, "iteration", iteration)
+    lr = _checks.real_number(func, "learn_rate", learn_rate, low=0)
+    b1 = _checks.real_number(func, "grad_decay", grad_decay, low=0, high=1, high_open=True)
+    b2 = _checks.real_number(func, "sq_grad_decay", sq_grad_decay, low=0, high=1,
+                             high_open=True)
+    eps = _checks.real_number(func, "epsilon", epsilon, low=0, low_open=True)
+    container, replace = split_params(params)
+    leaves, treedef, paths, st = flatten_matching(
+        func, container, {"grad": grad, "avg_g": avg_g, "avg_sq_g": avg_sq_g})
+    step = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+    eps_hat = eps * np.sqrt(1 - b2 ** t)
+    new_p, new_m, new_v = [], [], []
+    for i, (leaf, path) in enumerate(zip(leaves, paths)):
+        p = leaf_value(func, "params", leaf, path)
+        g = st["grad"][i]
+        dtype = p.dtype
+        m = (1 - b1) * g
+        if st["avg_g"] is not None:
+            m += b1 * st["avg_g"][i]
+        v = (1 - b2) * (g * g)
+        if st["avg_sq_g"] is not None:
+            v += b2 * st["avg_sq_g"][i]
+        # theta - lr * mhat / (sqrt(vhat) + eps), rearranged to avoid two extra passes
+        update = np.sqrt(v)
+        update += eps_hat
+        np.divide(m, update, out=update)
+        update *= step
+        new_p.append((p - update).astype(dtype, copy=False))
+        new_m.append(m.astype(dtype, copy=False))
+        new_v.append(v.astype(dtype, copy=False))
+    return (replace(rebuild(treedef, leaves, new_p)), rebuild(treedef, leaves, new_m),
+            rebuild(treedef, leaves, new_v))
+
+
+def dlupdate(fun, params, *more):
+    """Apply ``fun`` to each learnable array: ``fun(p, a1, ..., an)`` leaf by leaf.
+
+    Parameters
+    ----------
+    fun : callable
+        Takes one array per container (dlarrays where the containers hold dlarrays) and returns
+        an array, or a tuple of arrays.
+    params : dlarray, array, dict/list/tuple of them, Learnables or dlnetwork
+        Never modified.
+    *more : containers with the same structure as params
+        Their matching leaves are passed as extra arguments.
+
+    Returns
+    -------
+    params : same type and structure as params; a tuple of such containers when ``fun``
+        returns a tuple (the first rebuilt like ``params``, the rest as plain containers).
+
+    Raises
+    ------
+    ValueError
+        Containers of different structure.
+    TypeError
+        ``fun`` not callable.
+
+    Notes
+    -----
+    Use it for weight decay (``dlupdate(lambda g, w: g + 1e-4 * w, grads, params)``), gradient
+    clipping, or a plain SGD step.
+
+    MATLAB compatibility
+    --------------------
+    ``[params, X1, ...] = dlupdate(fun, params, A1, ...)``; several outputs come back as a
+    tuple.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> dlupdate(lambda w, g: w - 0.5 * g, {"w": np.ones(2)}, {"w": np.ones(2)})
+    {'w': array([0.5, 0.5])}
+    """
+    func = "dlupdate"
+    if not callable(fun):
+        raise _checks.fail(func, "fun", "must be callable", type(fun).__name__,
+                           "Pass a function, for example lambda w, g: w - 0.01 * g.",
+                           cls=TypeError)
+    container, replace = split_params(params)
+    leaves, treedef = _tree.tree_flatten(container)
+    others = []
+    for k, other in enumerate(more):
+        other = as_container(other)
+        other_leaves, _ = _tree.tree_flatten(other)
+        if not _tree.tree_structure_equal(container, other) or len(other_leaves) != len(leaves):
+            raise _checks.fail(func, f"more[{k}]", "must have the same structure as params",
+                               f"{type(other).__name__} with {len(other_leaves)} arrays for "
+                               f"params with {len(leaves)}")
+        others.append(other_leaves)
+    outputs = [fun(*args) for args in zip(leaves, *others)]
+    if outputs and isinstance(outputs[0], tuple):
+        columns = list(zip(*outputs))
+        first = replace(_tree.tree_unflatten(treedef, list(columns[0])))
+        return (first,) + tuple(_tree.tree_unflatten(treedef, list(c)) for c in columns[1:])
+    return replace(_tree.tree_unflatten(treedef, outputs))
