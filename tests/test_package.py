@@ -1,0 +1,101 @@
+"""Package structure: cheap import, dependency rules between subpackages, public API."""
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+import dlnotebooks as dl
+
+ROOT = pathlib.Path(dl.__file__).parent
+
+
+def test_import_loads_neither_widgets_nor_matplotlib():
+    code = ("import sys, dlnotebooks; "
+            "print(sorted(m for m in ('ipywidgets', 'matplotlib', 'IPython', 'torch') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def _imports(path):
+    """Package-internal modules imported at module level (not inside functions)."""
+    tree = ast.parse(path.read_text())
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = list(package[:len(package) - node.level + 1])
+            target = base + (node.module.split(".") if node.module else [])
+            if target:
+                found.add(target[0])
+            else:
+                found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dlnotebooks."):
+            found.add(node.module.split(".")[1])
+    return found
+
+
+def _external(path):
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names.add(node.module or "")
+    return names
+
+
+ALLOWED = {
+    "core": set(),
+    "autodiff": {"core", "_tree"},
+    "ops": {"core", "autodiff", "_checks", "_tree"},
+    "optim": {"core", "autodiff", "_checks", "_tree"},
+    "init": {"core", "_checks"},
+    "data": {"core", "_checks"},
+}
+
+
+def test_dependency_rules_between_subpackages():
+    problems = []
+    for package, allowed in ALLOWED.items():
+        for path in (ROOT / package).rglob("*.py"):
+            used = _imports(path) - {package}
+            bad = used - allowed
+            if bad:
+                problems.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
+    assert not problems, problems
+
+
+def test_only_autodiff_touches_autograd_internals():
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if path.relative_to(ROOT).parts[0] == "autodiff":
+            continue
+        for name in _external(path):
+            if name.startswith(("autograd.core", "autograd.tracer.trace_stack")):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert not offenders, offenders
+
+
+def test_ui_packages_are_imported_lazily():
+    lazy = ("ipywidgets", "matplotlib", "IPython")
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        for name in _external(path):
+            if name.split(".")[0] in lazy:
+                offenders.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not offenders, offenders
+
+
+def test_matlab_names_are_exported():
+    for name in ("dlarray", "dims", "finddim", "stripdims", "extractdata", "isdlarray",
+                 "dlfeval", "dlgradient", "dlaccelerate", "relu", "leakyrelu", "gelu",
+                 "sigmoid", "softmax", "fullyconnect", "crossentropy", "l1loss", "l2loss",
+                 "huber", "mse", "onehotencode", "onehotdecode", "sgdmupdate", "adamupdate",
+                 "dlupdate"):
+        assert callable(getattr(dl, name)), name
+    assert callable(dl.testing.check_gradients)
