@@ -97,6 +97,7 @@ class Layout:
 
     @classmethod
     def of(cls, func, X, data_format=None, *, arg="X", required=True):
+        original = X
         X = as_array_input(func, arg, X)
         if X.fmt:
             if data_format is not None:
@@ -107,7 +108,8 @@ class Layout:
             if not required:
                 return cls(X._data, "", None)
             raise fail(func, arg, "must be a formatted dlarray or come with data_format",
-                       describe(X), f'For example dlarray(X, "SSCB") or data_format="CB".')
+                       describe(original),
+                       f'For example dlarray(X, "SSCB") or data_format="CB".')
         fmt = parse_format(data_format, where=func, arg="data_format")
         ndim = np.ndim(getval(X._data))
         if len(fmt) != ndim:

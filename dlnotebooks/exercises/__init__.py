@@ -1,3 +1,15 @@
-"""exercises."""
+"""Exercises of the course: ``dl.exercises.get("02.1").check(answer)``, ``.hint()``,
+``.solution()``. One module per notebook (``nbNN.py``) registers that notebook's exercises."""
 
-__all__ = []
+import importlib
+import pkgutil
+
+from ._framework import Exercise, Feedback, all_exercises, exercise, get
+
+__all__ = ["get", "all_exercises", "Exercise", "Feedback", "exercise"]
+
+
+def _load_all():
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("nb"):
+            importlib.import_module(f"{__name__}.{info.name}")

@@ -141,14 +141,22 @@ def adamupdate(params, grad, avg_g, avg_sq_g, iteration, learn_rate=0.001, grad_
         p = leaf_value(func, "params", leaf, path)
         g = st["grad"][i]
         dtype = p.dtype
-        m = (1 - b1) * g
-        if st["avg_g"] is not None:
-            m += b1 * st["avg_g"][i]
-        v = (1 - b2) * (g * g)
-        if st["avg_sq_g"] is not None:
-            v += b2 * st["avg_sq_g"][i]
-        # theta - lr * mhat / (sqrt(vhat) + eps), rearranged to avoid two extra passes
-        update = np.sqrt(v)
+        g = g.astype(dtype, copy=False)
+        # Each pass writes into a buffer where it can: the step is memory-bound.
+        scratch = np.multiply(g, 1 - b1)
+        if st["avg_g"] is None:
+            m = scratch.copy()
+        else:
+            m = np.multiply(st["avg_g"][i], b1, dtype=dtype)
+            m += scratch
+        np.multiply(g, g, out=scratch)
+        scratch *= 1 - b2
+        if st["avg_sq_g"] is None:
+            v = scratch.copy()
+        else:
+            v = np.multiply(st["avg_sq_g"][i], b2, dtype=dtype)
+            v += scratch
+        update = np.sqrt(v, out=scratch)
         update += eps_hat
         np.divide(m, update, out=update)
         update *= step

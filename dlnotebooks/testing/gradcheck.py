@@ -74,7 +74,8 @@ def check_gradients(fun, params, *args, grads=None, step=1e-6, rtol=1e-4, atol=1
     """Check the gradients of a scalar function against central finite differences.
 
     ``fun(params, *args)`` must return a scalar (a dlarray, or a tuple whose first element is
-    the scalar loss). The analytic gradient is ``dlgradient(loss, params)`` evaluated with
+    the scalar loss), so a model-loss function that returns ``(loss, gradients)`` can be
+    passed as it is. The analytic gradient is ``dlgradient(loss, params)`` evaluated with
     ``dlfeval``, unless you pass your own ``grads`` (same structure as ``params``) to check
     gradients you derived by hand.
 
@@ -164,7 +165,8 @@ def check_gradients(fun, params, *args, grads=None, step=1e-6, rtol=1e-4, atol=1
 
     def evaluate(values):
         p = _tree.tree_unflatten(treedef, [dlarray(v, x.fmt) for v, x in zip(values, leaves)])
-        return float(extractdata(loss_of(p)).reshape(-1)[0])
+        # through dlfeval, so that a fun that calls dlgradient itself works here too
+        return float(extractdata(dlfeval(loss_of, p)).reshape(-1)[0])
 
     rows = []
     for k, (path, value, g) in enumerate(zip(paths, base, analytic_leaves)):
