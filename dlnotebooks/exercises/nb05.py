@@ -1,0 +1,74 @@
+"""Exercises of notebook 05 (initializing learnable parameters)."""
+
+import numpy as np
+
+from .. import init
+from ..core import extractdata, isdlarray
+from ._framework import exercise
+
+
+def _reference_conv(filter_size, num_channels, num_filters, rng):
+    shape = tuple(filter_size) + (num_channels, num_filters)
+    num_in, num_out = init.fan_in_out("conv", shape)
+    return init.glorot(shape, num_out, num_in, rng=rng)
+
+
+def _values(w, report):
+    if not isdlarray(w) and not isinstance(w, np.ndarray):
+        report.stop(f"return a dlarray; got {type(w).__name__}.")
+    return np.asarray(extractdata(w) if isdlarray(w) else w, dtype=float)
+
+
+@exercise(
+    "05.1", "Glorot weights for a convolution",
+    hints=["MATLAB's convolution weights are (h, w, num_channels, num_filters).",
+           "dl.init.fan_in_out('conv', shape) gives (num_in, num_out) = (h·w·C, h·w·F).",
+           "dl.init.glorot(shape, num_out, num_in, rng=rng) — note num_out comes first."],
+    solution="""
+    def init_conv(filter_size, num_channels, num_filters, rng):
+        shape = tuple(filter_size) + (num_channels, num_filters)
+        num_in, num_out = dl.init.fan_in_out("conv", shape)
+        return dl.init.glorot(shape, num_out, num_in, rng=rng)
+    """,
+    reference=lambda: _reference_conv,
+    wrong_answers=[
+        lambda: (lambda fs, c, f, rng: init.glorot(tuple(fs) + (f, c), 9 * f, 9 * c, rng=rng)),
+        lambda: (lambda fs, c, f, rng: init.glorot(tuple(fs) + (c, f), c, f, rng=rng)),
+    ],
+)
+def _(init_conv, report):
+    w = _values(init_conv((3, 3), 4, 32, np.random.default_rng(0)), report)
+    if w.shape != (3, 3, 4, 32):
+        report.stop(f"expected MATLAB's layout (h, w, C, F) = (3, 3, 4, 32); got {w.shape}.")
+    bound = np.sqrt(6 / (9 * 4 + 9 * 32))
+    if np.max(np.abs(w)) > bound * 1.0001:
+        report.stop(f"values reach {np.max(np.abs(w)):.3f}, beyond the Glorot bound {bound:.3f}"
+                    " = √(6/(9·4 + 9·32)): include the filter area in the fans.")
+    if np.max(np.abs(w)) < 0.9 * bound or abs(np.mean(w)) > 0.1 * bound:
+        report.stop(f"the values should be uniform on ±{bound:.3f}; got range "
+                    f"[{w.min():.3f}, {w.max():.3f}].")
+    report.note(f"uniform on ±{bound:.3f}, in the (h, w, C, F) layout.")
+
+
+@exercise(
+    "05.2", "Weights for a ReLU layer",
+    hints=["For ReLU, He initialization keeps the spread: std = √(2 / num_in).",
+           "dl.init.he((num_out, num_in), num_in, rng=rng)."],
+    solution="""
+    def init_relu_layer(num_out, num_in, rng):
+        return dl.init.he((num_out, num_in), num_in, rng=rng)
+    """,
+    reference=lambda: (lambda o, i, rng: init.he((o, i), i, rng=rng)),
+    wrong_answers=[lambda: (lambda o, i, rng: init.glorot((o, i), o, i, rng=rng)),
+                   lambda: (lambda o, i, rng: init.he((o, i), o, rng=rng))],
+)
+def _(init_relu_layer, report):
+    w = _values(init_relu_layer(800, 50, np.random.default_rng(1)), report)
+    if w.shape != (800, 50):
+        report.stop(f"fully connected weights are (num_out, num_in) = (800, 50); got {w.shape}.")
+    want = np.sqrt(2 / 50)
+    std = float(np.std(w))
+    if abs(std - want) > 0.05 * want:
+        report.stop(f"the standard deviation is {std:.4f}; a ReLU layer needs "
+                    f"√(2/50) = {want:.4f} (50 inputs).")
+    report.note(f"std {std:.4f} ≈ √(2/num_in): He initialization.")
