@@ -95,24 +95,23 @@ def prototypes(bitmaps, size, fill=0.8, pad=2, reference=0.0):
     -------
     protos : ndarray, shape (K, size + 2 pad, size + 2 pad), float32
     """
-    k = len(bitmaps)
-    hm = max(bm.shape[0] for bm in bitmaps) + 2
-    wm = max(bm.shape[1] for bm in bitmaps) + 2
-    src = np.zeros((k, hm, wm), dtype=np.float32)
-    inverse = np.zeros((k, 2, 3))
-    for i, bm in enumerate(bitmaps):
-        h, w = bm.shape
-        src[i, 1:h + 1, 1:w + 1] = bm
-        scale = fill * size / max(h, w, reference)
-        # output pixel (x, y) -> source pixel: both centred, the source shifted by its border
-        inverse[i, 0, 0] = inverse[i, 1, 1] = 1.0 / scale
-        inverse[i, 0, 2] = 1 + w / 2 - (size / 2) / scale
-        inverse[i, 1, 2] = 1 + h / 2 - (size / 2) / scale
-    out = np.zeros((k, size + 2 * pad, size + 2 * pad), dtype=np.float32)
-    for start in range(0, k, 256):
-        stop = min(start + 256, k)
-        out[start:stop, pad:pad + size, pad:pad + size] = warp(
-            src, np.arange(start, stop), inverse[start:stop], size, size, supersample=2)
+    out = np.zeros((len(bitmaps), size + 2 * pad, size + 2 * pad), dtype=np.float32)
+    for start in range(0, len(bitmaps), 128):
+        chunk = bitmaps[start:start + 128]
+        hm = max(bm.shape[0] for bm in chunk) + 2
+        wm = max(bm.shape[1] for bm in chunk) + 2
+        src = np.zeros((len(chunk), hm, wm), dtype=np.float32)
+        inverse = np.zeros((len(chunk), 2, 3))
+        for i, bm in enumerate(chunk):
+            h, w = bm.shape
+            src[i, 1:h + 1, 1:w + 1] = bm
+            scale = fill * size / max(h, w, reference)
+            # output pixel (x, y) -> source pixel: both centred, the source shifted by its border
+            inverse[i, 0, 0] = inverse[i, 1, 1] = 1.0 / scale
+            inverse[i, 0, 2] = 1 + w / 2 - (size / 2) / scale
+            inverse[i, 1, 2] = 1 + h / 2 - (size / 2) / scale
+        out[start:start + len(chunk), pad:pad + size, pad:pad + size] = warp(
+            src, np.arange(len(chunk)), inverse, size, size)
     return out
 
 
@@ -153,31 +152,48 @@ def warp(sources, index, inverse, out_h, out_w, *, field=None, supersample=1):
     ss = supersample
     n = len(index)
     _, hs, ws = sources.shape
-    ys = (np.arange(out_h * ss) + 0.5) / ss
-    xs = (np.arange(out_w * ss) + 0.5) / ss
-    gx = np.broadcast_to(xs[None, None, :], (n, out_h * ss, out_w * ss))
-    gy = np.broadcast_to(ys[None, :, None], (n, out_h * ss, out_w * ss))
+    f32 = np.float32
+    ys = ((np.arange(out_h * ss) + 0.5) / ss).astype(f32)
+    xs = ((np.arange(out_w * ss) + 0.5) / ss).astype(f32)
+    a = inverse.astype(f32)[:, :, :, None, None]
+    sx = a[:, 0, 0] * xs[None, None, :] + (a[:, 0, 1] * ys[None, :, None] + (a[:, 0, 2] - 0.5))
+    sy = a[:, 1, 0] * xs[None, None, :] + (a[:, 1, 1] * ys[None, :, None] + (a[:, 1, 2] - 0.5))
     if field is not None:
+        field = field.astype(f32, copy=False)
         if ss > 1:
             field = np.repeat(np.repeat(field, ss, axis=2), ss, axis=3)
-        gx = gx + field[:, 0]
-        gy = gy + field[:, 1]
-    a = inverse[:, :, :, None, None]
-    sx = a[:, 0, 0] * gx + a[:, 0, 1] * gy + a[:, 0, 2] - 0.5
-    sy = a[:, 1, 0] * gx + a[:, 1, 1] * gy + a[:, 1, 2] - 0.5
+        # the displacement is in output pixels; map it through the linear part of the affine
+        sx += a[:, 0, 0] * field[:, 0] + a[:, 0, 1] * field[:, 1]
+        sy += a[:, 1, 0] * field[:, 0] + a[:, 1, 1] * field[:, 1]
     np.clip(sx, 0.0, ws - 1.001, out=sx)
     np.clip(sy, 0.0, hs - 1.001, out=sy)
     x0 = sx.astype(np.int32)
     y0 = sy.astype(np.int32)
-    fx = (sx - x0).astype(np.float32)
-    fy = (sy - y0).astype(np.float32)
-    base = (np.asarray(index, dtype=np.int64) * (hs * ws))[:, None, None] + y0 * ws + x0
+    sx -= x0
+    sy -= y0
+    base = (np.asarray(index, dtype=np.int64) * (hs * ws))[:, None, None] + (y0 * ws + x0)
     flat = sources.reshape(-1)
-    top = flat[base] * (1 - fx) + flat[base + 1] * fx
-    bottom = flat[base + ws] * (1 - fx) + flat[base + ws + 1] * fx
-    out = top * (1 - fy) + bottom * fy
+    if flat.dtype != f32:
+        flat = flat.astype(f32)
+    top = flat[base]
+    top += (flat[base + 1] - top) * sx
+    base += ws
+    bottom = flat[base]
+    bottom += (flat[base + 1] - bottom) * sx
+    top += (bottom - top) * sy
+    out = top
     if ss > 1:
-        out = out.reshape(n, out_h, ss, out_w, ss).mean(axis=(2, 4))
+        out = out.reshape(n, out_h, ss, out_w, ss).mean(axis=(2, 4), dtype=f32)
+    return out
+
+
+def blur(images, passes=1):
+    """Separable [1, 2, 1] / 4 smoothing of the last two axes, ``passes`` times (zero border)."""
+    out = images
+    for _ in range(passes):
+        p = np.pad(out, [(0, 0)] * (out.ndim - 2) + [(1, 1), (1, 1)])
+        out = 0.25 * (p[..., :-2, :] + p[..., 2:, :]) + 0.5 * p[..., 1:-1, :]
+        out = 0.25 * (out[..., :-2] + out[..., 2:]) + 0.5 * out[..., 1:-1]
     return out.astype(np.float32, copy=False)
 
 
@@ -195,7 +211,7 @@ def smooth_field(rng, n, out_h, out_w, amplitude, grid=4):
         return m
 
     my, mx = interp_matrix(out_h), interp_matrix(out_w)
-    return np.einsum("ij,ncjk,lk->ncil", my, coarse, mx).astype(np.float32)
+    return (my.astype(np.float32) @ coarse.astype(np.float32)) @ mx.T.astype(np.float32)
 
 
 def random_affine(rng, n, *, out_size, proto_size, glyph_size, rotation, scale, aspect, shear,

@@ -1,0 +1,108 @@
+"""Exercises of notebook 04 (model functions)."""
+
+import numpy as np
+
+from .. import init, ops
+from ..core import dlarray, extractdata, isdlarray
+from ._framework import exercise
+
+
+def _as_array(value):
+    return extractdata(value) if isdlarray(value) else np.asarray(value)
+
+
+def _reference_bn(c):
+    return ({"Offset": init.zeros((c, 1)), "Scale": init.ones((c, 1))},
+            {"TrainedMean": np.zeros((c, 1), "float32"),
+             "TrainedVariance": np.ones((c, 1), "float32")})
+
+
+@exercise(
+    "04.1", "Batch-norm learnables and state",
+    hints=["Offset starts at 0 and Scale at 1, like MATLAB's initializeZeros/initializeOnes.",
+           "The running mean starts at 0 and the running variance at 1 — a variance of 0 would "
+           "divide by almost nothing at inference."],
+    solution="""
+    def init_batchnorm(num_channels):
+        learnables = {"Offset": dl.init.zeros((num_channels, 1)),
+                      "Scale": dl.init.ones((num_channels, 1))}
+        state = {"TrainedMean": np.zeros((num_channels, 1), "float32"),
+                 "TrainedVariance": np.ones((num_channels, 1), "float32")}
+        return learnables, state
+    """,
+    reference=lambda: _reference_bn,
+    wrong_answers=[lambda: (lambda c: ({"Offset": init.zeros((c, 1)), "Scale": init.ones((c, 1))},
+                                       {"TrainedMean": np.zeros((c, 1)),
+                                        "TrainedVariance": np.zeros((c, 1))})),
+                   lambda: (lambda c: ({"Offset": init.ones((c, 1)), "Scale": init.zeros((c, 1))},
+                                       {"TrainedMean": np.zeros((c, 1)),
+                                        "TrainedVariance": np.ones((c, 1))}))],
+)
+def _(init_batchnorm, report):
+    out = init_batchnorm(6)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        report.stop("return a pair (learnables, state).")
+    learnables, state = out
+    expected = {"Offset": 0.0, "Scale": 1.0}
+    for name, value in expected.items():
+        if name not in learnables:
+            report.stop(f"learnables needs the key {name!r}.")
+        arr = _as_array(learnables[name])
+        if arr.size != 6 or not np.allclose(arr, value):
+            report.fail(f"{name} should be {value:g} for each of the 6 channels; got "
+                        f"{np.unique(arr).tolist()[:3]} with {arr.size} elements.")
+    for name, value in {"TrainedMean": 0.0, "TrainedVariance": 1.0}.items():
+        if name not in state:
+            report.stop(f"state needs the key {name!r}.")
+        arr = _as_array(state[name])
+        if arr.size != 6 or not np.allclose(arr, value):
+            report.fail(f"{name} should start at {value:g}; got {np.unique(arr).tolist()[:3]}.")
+    if all(k in state for k in ("TrainedMean",)) and isdlarray(state["TrainedMean"]):
+        report.fail("state holds plain arrays, not dlarrays: it is never differentiated.")
+
+
+def _reference_block(parameters, X):
+    Y = ops.relu(ops.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
+                            padding="same"))
+    Y = ops.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"],
+                   padding="same")
+    return ops.relu(Y + X)
+
+
+def _no_skip(parameters, X):
+    Y = ops.relu(ops.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
+                            padding="same"))
+    return ops.relu(ops.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"],
+                               padding="same"))
+
+
+@exercise(
+    "04.2", "A residual block",
+    hints=["dl.dlconv(X, W, b, padding='same') keeps the spatial size, so Y + X works.",
+           "Add X before the last relu: relu(conv_b(relu(conv_a(X))) + X)."],
+    solution="""
+    def residual_block(parameters, X):
+        Y = dl.relu(dl.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
+                              padding="same"))
+        Y = dl.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"],
+                      padding="same")
+        return dl.relu(Y + X)
+    """,
+    reference=lambda: _reference_block,
+    wrong_answers=[lambda: _no_skip],
+)
+def _(residual_block, report):
+    rng = np.random.default_rng(40)
+    params = {k: {"Weights": dlarray(rng.standard_normal((3, 3, 4, 4)) * 0.2),
+                  "Bias": dlarray(rng.standard_normal((4, 1)) * 0.1)} for k in ("conv_a", "conv_b")}
+    X = dlarray(rng.standard_normal((6, 5, 4, 2)), "SSCB")
+    Y = residual_block(params, X)
+    if not isdlarray(Y) or Y.fmt != "SSCB" or Y.shape != X.shape:
+        report.stop(f'the block should keep X\'s format and size "SSCB" {X.shape}; got '
+                    f"{getattr(Y, 'fmt', None)!r} {getattr(Y, 'shape', None)}.")
+    want = _reference_block(params, X)
+    if not np.allclose(extractdata(Y), extractdata(want), atol=1e-8):
+        if np.allclose(extractdata(Y), extractdata(_no_skip(params, X))):
+            report.stop("this is the block without its skip connection: add X before the "
+                        "final relu.")
+        report.stop("the output differs from relu(conv_b(relu(conv_a(X))) + X).")
