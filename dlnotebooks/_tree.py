@@ -96,6 +96,8 @@ def tree_structure_equal(a, b):
         return False
     if isinstance(a, dict) and list(a.keys()) != list(b.keys()):
         return False
+    if hasattr(a, "_paths") and type(a) in _CONTAINERS and a._paths() != b._paths():
+        return False  # tables: the same rows (layer, parameter), not just the same count
     if len(fa[0]) != len(fb[0]):
         return False
     return all(tree_structure_equal(x, y) for x, y in zip(fa[0], fb[0]))

@@ -116,3 +116,10 @@ def test_dlupdate_weight_decay_clipping_and_several_outputs():
     np.testing.assert_allclose(extractdata(clipped["W"]), [1.0, -0.5])
     a, b = dl.dlupdate(lambda w: (w * 2, w * 3), params)
     np.testing.assert_allclose(extractdata(b["W"]), [3.0, 6.0])
+
+
+def test_tables_with_other_rows_are_rejected():
+    a = dl.Learnables(["fc", "fc"], ["Weights", "Bias"], [np.ones(2), np.ones(1)])
+    b = dl.Learnables(["fc", "out"], ["Weights", "Bias"], [np.ones(2), np.ones(1)])
+    with pytest.raises(ValueError, match=r"sgdmupdate: grad must have the same structure"):
+        dl.sgdmupdate(a, b, None)

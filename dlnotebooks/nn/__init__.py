@@ -1,3 +1,19 @@
-"""nn."""
+"""Networks: layer constructors, ``dlnetwork``, ``forward``/``predict``, tables and saving.
 
-__all__ = []
+``dl.dlnetwork(layers)`` builds a network from a list of layers or a layer graph;
+``dl.forward(net, X)`` runs it in training mode and returns the new state,
+``dl.predict(net, X)`` in inference mode. ``net.learnables`` and ``net.state`` are
+``Learnables`` and ``State`` tables that ``dlgradient``, the update functions and ``dlupdate``
+accept. ``dl.nn.save_network`` / ``dl.nn.load_network`` (or ``net.save``) use ``.npz`` files
+without pickle.
+"""
+
+from . import layers as _layers
+from .layers import *  # noqa: F401,F403
+from .network import (LayerGraph, addLayers, connectLayers, dlnetwork, forward, initialize,
+                      layerGraph, load_network, predict, resetState, save_network, summary)
+from .tables import Learnables, State
+
+__all__ = ["dlnetwork", "forward", "predict", "initialize", "summary", "resetState",
+           "Learnables", "State", "LayerGraph", "layerGraph", "addLayers", "connectLayers",
+           "save_network", "load_network"] + list(_layers.__all__)

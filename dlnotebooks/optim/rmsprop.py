@@ -1,0 +1,82 @@
+"""rmspropupdate: root-mean-square propagation over any parameter container."""
+
+import numpy as np
+
+from .. import _checks
+from ._common import flatten_matching, leaf_value, rebuild, split_params
+
+__all__ = ["rmspropupdate"]
+
+
+def rmspropupdate(params, grad, avg_sq_g, learn_rate=0.001, sq_grad_decay=0.9, epsilon=1e-8):
+    """Update parameters with root-mean-square propagation (RMSProp).
+
+    ``v = sq_grad_decay*v + (1-sq_grad_decay)*grad**2``;
+    ``params = params - learn_rate*grad/(sqrt(v) + epsilon)``.
+
+    .. math::
+        v \\leftarrow \\beta_2 v + (1-\\beta_2) g^2, \\qquad
+        \\theta \\leftarrow \\theta - \\frac{\\alpha\\, g}{\\sqrt{v} + \\epsilon}
+
+    Parameters
+    ----------
+    params : dlarray, array, dict/list/tuple of them, Learnables or dlnetwork
+        The parameters; never modified.
+    grad : same structure as params
+        Gradients, typically from ``dlgradient``.
+    avg_sq_g : same structure as params, or None
+        Moving average of the squared gradients from the previous call; None (or ``[]``) on
+        the first call means zeros.
+    learn_rate : float >= 0, default 0.001
+    sq_grad_decay : float in [0, 1), default 0.9
+    epsilon : float > 0, default 1e-8
+
+    Returns
+    -------
+    params : same type and structure as params
+    avg_sq_g : same structure, the new moving average v
+
+    Raises
+    ------
+    ValueError
+        Containers of different structure or shapes; negative learning rate; decay outside
+        [0, 1); non-positive epsilon.
+
+    Notes
+    -----
+    There is no bias correction, so the first steps are larger than later ones: with v
+    starting at zero, the first step is ``learn_rate/sqrt(1-sq_grad_decay)`` times the sign of
+    the gradient.
+
+    MATLAB compatibility
+    --------------------
+    ``[params, avgSqG] = rmspropupdate(params, grad, avgSqG, learnRate, sqGradDecay, epsilon)``
+    with the same equations and defaults (MATLAB's defaults are recalled from memory,
+    unverified); ``[]`` for the first average may be written ``None``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p, v = rmspropupdate(np.array([1.0]), np.array([2.0]), None, 0.1, 0.75)
+    >>> p, v
+    (array([0.8]), array([1.]))
+    """
+    func = "rmspropupdate"
+    lr = _checks.real_number(func, "learn_rate", learn_rate, low=0)
+    beta = _checks.real_number(func, "sq_grad_decay", sq_grad_decay, low=0, high=1,
+                               high_open=True)
+    eps = _checks.real_number(func, "epsilon", epsilon, low=0, low_open=True)
+    container, replace = split_params(params)
+    leaves, treedef, paths, st = flatten_matching(
+        func, container, {"grad": grad, "avg_sq_g": avg_sq_g})
+    new_p, new_v = [], []
+    for i, (leaf, path) in enumerate(zip(leaves, paths)):
+        p = leaf_value(func, "params", leaf, path)
+        g = st["grad"][i]
+        v = (1 - beta) * (g * g)
+        if st["avg_sq_g"] is not None:
+            v += beta * st["avg_sq_g"][i]
+        step = lr * g / (np.sqrt(v) + eps)
+        new_p.append((p - step).astype(p.dtype, copy=False))
+        new_v.append(v.astype(p.dtype, copy=False))
+    return replace(rebuild(treedef, leaves, new_p)), rebuild(treedef, leaves, new_v)
