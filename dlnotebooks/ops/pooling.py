@@ -1,3 +1,534 @@
-"""pooling ops (filled in by its issue)."""
+"""Pooling over the spatial dimensions: avgpool, maxpool and maxunpool.
 
-__all__ = []
+All pooling primitives are linear in their array input (maxpool is linear once the position
+of each maximum is fixed), and each one's VJP is its adjoint primitive, whose VJP is the
+original again, so derivatives of any order work.
+"""
+
+import autograd.numpy as anp
+import numpy as np
+from autograd.tracer import getval
+
+from .. import _checks
+from ..core import dlarray
+from . import _windows as win
+from ._prims import defvjp, primitive, sample_array
+from ._registry import Case, OpRecord, register
+
+__all__ = ["avgpool", "maxpool", "maxunpool"]
+
+
+def _shape(x):
+    return np.shape(getval(x))
+
+
+# ---------------------------------------------------------------- average pooling
+
+
+def _counts(geo, sizes, mode):
+    """Divisor per output position: the window size, or the number of non-padding elements."""
+    k, s, d, pads = geo
+    if mode != "mean":
+        return float(np.prod(k))
+    nd = len(k)
+    out = win.out_sizes("avgpool", sizes, k, s, d, pads)
+    total = np.ones(out)
+    for i in range(nd):
+        start = np.arange(out[i]) * s[i] - pads[i][0]
+        taps = start[:, None] + np.arange(k[i])[None, :] * d[i]
+        inside = ((taps >= 0) & (taps < sizes[i])).sum(axis=1)
+        total = total * inside.reshape((1,) * i + (-1,) + (1,) * (nd - i - 1))
+    return total.reshape(out + (1, 1))
+
+
+@primitive
+def _avgpool(x, geo, mode):
+    k, s, d, pads = geo
+    nd = len(k)
+    out = win.out_sizes("avgpool", x.shape[:nd], k, s, d, pads)
+    xp = win.padded(x, pads)
+    acc = np.zeros(out + x.shape[nd:], dtype=x.dtype)
+    for tap in np.ndindex(*k):
+        acc += xp[win.tap_slices(tap, s, d, out)]
+    acc /= np.asarray(_counts(geo, x.shape[:nd], mode), dtype=x.dtype)
+    return acc
+
+
+@primitive
+def _avgpool_t(g, geo, mode, xshape):
+    """Adjoint of ``_avgpool``: spread each output gradient evenly over its window."""
+    k, s, d, pads = geo
+    nd = len(k)
+    out = g.shape[:nd]
+    scaled = g / np.asarray(_counts(geo, xshape[:nd], mode), dtype=g.dtype)
+    pshape = tuple(n + a + b for n, (a, b) in zip(xshape[:nd], pads)) + tuple(xshape[nd:])
+    xp = np.zeros(pshape, dtype=g.dtype)
+    for tap in np.ndindex(*k):
+        xp[win.tap_slices(tap, s, d, out)] += scaled
+    return win.cropped(xp, pads, xshape[:nd])
+
+
+defvjp(_avgpool, lambda ans, x, geo, mode: lambda g: _avgpool_t(g, geo, mode, _shape(x)))
+defvjp(_avgpool_t, lambda ans, g, geo, mode, xshape: lambda h: _avgpool(h, geo, mode))
+
+
+# ---------------------------------------------------------------- max pooling
+
+
+def _argmax_taps(x, geo):
+    """Plain NumPy: (max values, index of the first maximal tap) for every window."""
+    k, s, d, pads = geo
+    nd = len(k)
+    out = win.out_sizes("maxpool", x.shape[:nd], k, s, d, pads)
+    xp = win.padded(x, pads, value=-np.inf)
+    taps = list(np.ndindex(*k))
+    best = np.array(xp[win.tap_slices(taps[0], s, d, out)])
+    itype = np.int8 if len(taps) <= 127 else np.int64
+    idx = np.zeros(best.shape, dtype=itype)
+    better = np.empty(best.shape, dtype=bool)
+    step = np.empty(best.shape, dtype=itype)
+    for t, tap in enumerate(taps[1:], start=1):
+        cur = xp[win.tap_slices(tap, s, d, out)]
+        np.greater(cur, best, out=better)  # strict: ties keep the first maximum
+        np.maximum(best, cur, out=best)
+        # idx = where(better, t, idx) as integer arithmetic: much faster than masked copies
+        np.subtract(itype(t), idx, out=step)
+        step *= better.view(np.int8) if itype is np.int8 else better
+        idx += step
+    return best, idx
+
+
+def _disjoint(geo):
+    k, s, d, _ = geo
+    return all(ss >= dd * (kk - 1) + 1 and (kk == 1 or dd == 1 or ss >= dd * kk)
+               for kk, ss, dd in zip(k, s, d))
+
+
+@primitive
+def _take_taps(x, idx, geo, known=None):
+    """Gather x at the chosen tap of every window; ``known`` is the result when already known."""
+    if known is not None:
+        return known
+    k, s, d, pads = geo
+    nd = len(k)
+    out = idx.shape[:nd]
+    xp = win.padded(x, pads)
+    y = np.zeros(idx.shape, dtype=x.dtype)
+    for t, tap in enumerate(np.ndindex(*k)):
+        np.copyto(y, xp[win.tap_slices(tap, s, d, out)], where=idx == t)
+    return y
+
+
+@primitive
+def _put_taps(g, idx, geo, xshape):
+    """Adjoint of ``_take_taps``: add each output gradient to the element it came from."""
+    k, s, d, pads = geo
+    nd = len(k)
+    out = idx.shape[:nd]
+    pshape = tuple(n + a + b for n, (a, b) in zip(xshape[:nd], pads)) + tuple(xshape[nd:])
+    xp = np.zeros(pshape, dtype=g.dtype)
+    mask = np.empty(idx.shape, dtype=bool)
+    disjoint = _disjoint(geo)
+    for t, tap in enumerate(np.ndindex(*k)):
+        np.equal(idx, t, out=mask)
+        target = xp[win.tap_slices(tap, s, d, out)]
+        if disjoint:  # every input element belongs to one window at most: assign
+            np.multiply(g, mask, out=target)
+        else:
+            target += g * mask
+    return win.cropped(xp, pads, xshape[:nd])
+
+
+defvjp(_take_taps, lambda ans, x, idx, geo, known=None: lambda g: _put_taps(g, idx, geo,
+                                                                              _shape(x)))
+defvjp(_put_taps, lambda ans, g, idx, geo, xshape: lambda h: _take_taps(h, idx, geo))
+
+
+# ---------------------------------------------------------------- shared front end
+
+
+def _geometry(func, X, pool_size, stride, padding, data_format):
+    layout = _checks.Layout.of(func, X, data_format)
+    wl = win.WindowLayout(func, layout.fmt, _shape(layout.data), need_c=False)
+    nd = len(wl.win)
+    sizes = wl.sizes
+    if isinstance(pool_size, str):
+        if pool_size.lower() != "global":
+            raise _checks.fail(func, "pool_size", 'must be an integer, a tuple or "global"',
+                               repr(pool_size))
+        k, s, pads = sizes, (1,) * nd, ((0, 0),) * nd
+    else:
+        k = win.per_dim(func, "pool_size", pool_size, nd)
+        s = win.per_dim(func, "stride", stride, nd)
+        pads = win.pads_of(func, "padding", padding, nd, sizes, k, s, (1,) * nd)
+        for i, (kk, (a, b)) in enumerate(zip(k, pads)):
+            if a >= kk or b >= kk:
+                raise _checks.fail(func, "padding", "must be smaller than pool_size in every "
+                                   "dimension", f"padding ({a}, {b}) for pool size {kk} in "
+                                   f"dimension {i}", "A window would hold only padding.")
+    geo = (tuple(k), tuple(s), (1,) * nd, tuple(pads))
+    out = win.out_sizes(func, sizes, *geo)
+    return layout, wl, geo, out
+
+
+def avgpool(X, pool_size, *, stride=1, padding=0, padding_value=0, data_format=None):
+    """Average over pooling windows of the spatial dimensions.
+
+    ``Y[i, c, n] = mean of X over the window starting at i*stride`` (per channel).
+
+    .. math:: Y_{i,c,n} = \\frac{1}{|W_i|}\\sum_{j \\in W_i} X_{j,c,n}
+
+    Parameters
+    ----------
+    X : dlarray, format "SSCB" (H, W, C, N); also "SCB", "SSSCB" or with T/U dimensions
+    pool_size : int, tuple of int, or "global"
+        Window size per S dimension; ``"global"`` averages over all of them and keeps the S
+        dimensions as singletons, shape (1, 1, C, N).
+    stride : int or tuple of int, default 1
+    padding : int, tuple, tuple of (before, after) pairs, or "same", default 0
+    padding_value : 0 or "mean", default 0
+        0 counts padding as zeros (divide by the full window size); ``"mean"`` pads with the
+        mean of the window, i.e. divides by the number of real elements.
+    data_format : str, optional
+        Format of an unformatted ``X``.
+
+    Returns
+    -------
+    Y : dlarray, format of X, shape (H', W', C, N),
+        ``H' = floor((H + pad_total - pool) / stride) + 1``
+
+    Raises
+    ------
+    ValueError
+        X without S dimensions; a pool larger than the padded input; padding not smaller than
+        the pool; a bad ``padding_value``.
+
+    Notes
+    -----
+    Linear. The derivative spreads each output gradient evenly over its window; second
+    derivatives are zero and supported. Cost: one pass over X per window tap.
+
+    MATLAB compatibility
+    --------------------
+    ``Y = avgpool(X, poolsize, Stride=..., Padding=..., PaddingValue=...)`` and
+    ``avgpool(X, 'global')``. The stride defaults to 1 here (the API's choice; pass
+    ``stride=pool_size`` for non-overlapping windows).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray
+    >>> X = dlarray(np.arange(16.0).reshape(4, 4, 1, 1), "SSCB")
+    >>> Y = avgpool(X, 2, stride=2)
+    >>> Y.shape, float(Y[0, 0, 0, 0])
+    ((2, 2, 1, 1), 2.5)
+    """
+    func = "avgpool"
+    if not (isinstance(padding_value, str) and padding_value.lower() == "mean"):
+        if isinstance(padding_value, str) or _checks.real_number(
+                func, "padding_value", padding_value) != 0:
+            raise _checks.fail(func, "padding_value", 'must be 0 or "mean"',
+                               repr(padding_value))
+        mode = "zero"
+    else:
+        mode = "mean"
+    layout, wl, geo, out = _geometry(func, X, pool_size, stride, padding, data_format)
+    x = wl.to_internal(layout.data)
+    y = _avgpool(x, geo, mode)
+    return layout.restore(wl.from_internal(y, out), layout.fmt)
+
+
+def maxpool(X, pool_size, *, stride=1, padding=0, return_indices=False, data_format=None):
+    """Take the maximum over pooling windows of the spatial dimensions.
+
+    ``Y[i, c, n] = max of X over the window starting at i*stride`` (per channel).
+
+    .. math:: Y_{i,c,n} = \\max_{j \\in W_i} X_{j,c,n}
+
+    Parameters
+    ----------
+    X : dlarray, format "SSCB" (H, W, C, N); also "SCB", "SSSCB" or with T/U dimensions
+    pool_size : int, tuple of int, or "global"
+    stride : int or tuple of int, default 1
+    padding : int, tuple, tuple of (before, after) pairs, or "same", default 0
+        Padding never wins the maximum (it acts as -inf).
+    return_indices : bool, default False
+        Also return where each maximum came from, for :func:`maxunpool`.
+    data_format : str, optional
+        Format of an unformatted ``X``.
+
+    Returns
+    -------
+    Y : dlarray, format of X, shape (H', W', C, N)
+    indices : numpy.ndarray of int64, shape of Y's data (only with ``return_indices=True``)
+        Opaque positions for ``maxunpool``: currently the 0-based column-major (MATLAB order)
+        linear index into X's data of every maximum.
+    input_size : tuple of int (only with ``return_indices=True``)
+        X's shape, the ``output_size`` that undoes the pooling.
+
+    Raises
+    ------
+    ValueError
+        X without S dimensions; a pool larger than the padded input; padding not smaller than
+        the pool.
+
+    Notes
+    -----
+    At ties the first maximum in the window (taps taken in row-major order over the window
+    dimensions) receives the whole gradient; otherwise the derivative is 1 at the maximum and
+    0 elsewhere. With the positions fixed the op is linear, so second
+    derivatives are zero and supported.
+
+    MATLAB compatibility
+    --------------------
+    ``Y = maxpool(X, poolsize, Stride=..., Padding=...)`` and ``[Y, indx, inputSize] =
+    maxpool(...)``; the extra outputs come with ``return_indices=True``. MATLAB's indices are
+    1-based; these are 0-based. The stride defaults to 1 here (the API's choice).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray
+    >>> X = dlarray(np.arange(16.0).reshape(4, 4, 1, 1), "SSCB")
+    >>> Y, idx, size = maxpool(X, 2, stride=2, return_indices=True)
+    >>> float(Y[1, 1, 0, 0]), size
+    (15.0, (4, 4, 1, 1))
+    """
+    func = "maxpool"
+    layout, wl, geo, out = _geometry(func, X, pool_size, stride, padding, data_format)
+    x = wl.to_internal(layout.data)
+    best, idx = _argmax_taps(getval(x), geo)
+    y = _take_taps(x, idx, geo, best)
+    Y = layout.restore(wl.from_internal(y, out), layout.fmt)
+    if not return_indices:
+        return Y
+    X = _checks.as_array_input(func, "X", X)
+    size = X.shape
+    ids = np.arange(int(np.prod(size)), dtype=np.int64).reshape(size, order="F")
+    if layout.user_fmt is None:
+        ids = dlarray._wrap(ids, layout.fmt)
+    id_layout = _checks.Layout.of(func, ids, layout.user_fmt)
+    picked = _take_taps(wl.to_internal(id_layout.data), idx, geo)
+    indices = id_layout.restore(wl.from_internal(picked, out), layout.fmt)._data
+    return Y, np.asarray(indices), tuple(size)
+
+
+@primitive
+def _scatter_flat(v, idx, n):
+    out = np.zeros(n, dtype=v.dtype)
+    np.add.at(out, idx, v)
+    return out
+
+
+defvjp(_scatter_flat, lambda ans, v, idx, n: lambda g: g[idx])
+
+
+def maxunpool(X, indices, output_size, *, data_format=None):
+    """Undo max pooling: put every value of X back where ``maxpool`` found it, zeros elsewhere.
+
+    .. math:: Y_{\\text{indices}[i]} = X_i,\\qquad Y_j = 0 \\text{ elsewhere}
+
+    Parameters
+    ----------
+    X : dlarray, format of the pooled data, e.g. "SSCB" (H', W', C, N)
+    indices : array of int, shape of X's data
+        The ``indices`` returned by ``maxpool(..., return_indices=True)``.
+    output_size : tuple of int
+        The ``input_size`` returned by the same call.
+    data_format : str, optional
+        Format of an unformatted ``X``.
+
+    Returns
+    -------
+    Y : dlarray, format of X, shape ``output_size``
+
+    Raises
+    ------
+    ValueError
+        ``indices`` not the shape of X; ``output_size`` with the wrong number of dimensions
+        or too small for the indices.
+
+    Notes
+    -----
+    When overlapping windows picked the same element, its values are added. Linear; the
+    derivative gathers the gradient at ``indices``.
+
+    MATLAB compatibility
+    --------------------
+    ``Y = maxunpool(X, indx, outputSize)``; indices are 0-based here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray
+    >>> X = dlarray(np.arange(16.0).reshape(4, 4, 1, 1), "SSCB")
+    >>> Y, idx, size = maxpool(X, 2, stride=2, return_indices=True)
+    >>> Z = maxunpool(Y, idx, size)
+    >>> Z.shape, float(np.sum(Z)), float(Z[3, 3, 0, 0])
+    ((4, 4, 1, 1), 40.0, 15.0)
+    """
+    func = "maxunpool"
+    X = _checks.as_array_input(func, "X", X)
+    if not X.fmt and data_format is None:
+        raise _checks.fail(func, "X", "must be a formatted dlarray or come with data_format",
+                           _checks.describe(X), 'For example dlarray(X, "SSCB").')
+    if X.fmt and data_format is not None:
+        raise _checks.fail(func, "data_format", "must not be given for a formatted input",
+                           repr(data_format), f'X already has format "{X.fmt}".')
+    if data_format is not None:
+        _checks.Layout.of(func, X, data_format)  # validates the labels
+    idx = np.asarray(getval(indices._data) if hasattr(indices, "_data") else indices)
+    if idx.dtype.kind not in "iu":
+        raise _checks.fail(func, "indices", "must be integers from maxpool(..., "
+                           "return_indices=True)", _checks.describe(indices), cls=TypeError)
+    if idx.shape != X.shape:
+        raise _checks.fail(func, "indices", f"must have the shape of X {X.shape}",
+                           f"shape {idx.shape}")
+    size = win._int_tuple(func, "output_size", output_size)
+    if len(size) != X.ndim or any(n < 1 for n in size):
+        raise _checks.fail(func, "output_size", f"must have {X.ndim} positive sizes (one per "
+                           "dimension of X)", repr(output_size))
+    n = int(np.prod(size))
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise _checks.fail(func, "indices", f"must lie in 0..{n - 1} for output_size {size}",
+                           f"range {idx.min()}..{idx.max()}")
+    x = X._data
+    flat = anp.reshape(anp.transpose(x), (-1,))  # column-major, like the indices
+    y = _scatter_flat(flat, np.ravel(idx, order="F"), n)
+    y = anp.transpose(anp.reshape(y, size[::-1]))
+    return dlarray._wrap(y, X.fmt)
+
+
+# ---------------------------------------------------------------- references and samplers
+
+
+def _pool_reference(x, fmt, pool_size, stride, padding, reduce):
+    from .conv import _canon_internal, _ref_pads, _ref_tuple
+
+    xi, restore = _canon_internal(x, fmt)
+    nd = xi.ndim - 2
+    sizes = xi.shape[:nd]
+    if isinstance(pool_size, str):
+        k, s, pads = sizes, (1,) * nd, [(0, 0)] * nd
+    else:
+        k, s = _ref_tuple(pool_size, nd), _ref_tuple(stride, nd)
+        pads = _ref_pads(padding, nd, sizes, k, s, (1,) * nd)
+    out = [(n + a + b - kk) // ss + 1 for n, (a, b), kk, ss in zip(sizes, pads, k, s)]
+    y = np.zeros(tuple(out) + xi.shape[nd:])
+    arg = np.zeros(y.shape, dtype=np.int64)
+    for pos in np.ndindex(*out):
+        for c in range(xi.shape[nd]):
+            for m in range(xi.shape[nd + 1]):
+                values, where = [], []
+                for tap in np.ndindex(*k):
+                    src = tuple(pos[i] * s[i] + tap[i] - pads[i][0] for i in range(nd))
+                    inside = all(0 <= j < n for j, n in zip(src, sizes))
+                    values.append(xi[src + (c, m)] if inside else None)
+                    where.append(src)
+                y[pos + (c, m)], arg[pos + (c, m)] = reduce(values, where, k, sizes, c, m)
+    return restore(y), restore(arg)
+
+
+def _avgpool_reference(X, pool_size, *, stride=1, padding=0, padding_value=0, fmt):
+    def reduce(values, where, k, sizes, c, m):
+        real = [v for v in values if v is not None]
+        return sum(real) / (len(real) if padding_value == "mean" else len(values)), 0
+
+    return _pool_reference(X, fmt, pool_size, stride, padding, reduce)[0]
+
+
+def _maxpool_reference(X, pool_size, *, stride=1, padding=0, return_indices=False, fmt):
+    x = np.asarray(X, dtype=float)
+    perm = sorted(range(len(fmt)), key=lambda i: "SCBTU".index(fmt[i]))
+    canon_shape = tuple(x.shape[i] for i in perm)
+
+    def reduce(values, where, k, sizes, c, m):
+        best, pick = -np.inf, None
+        for v, src in zip(values, where):
+            if v is not None and v > best:
+                best, pick = v, src
+        return best, _linear(pick + (c,), m)
+
+    def _linear(sub, m):
+        # canonical (S..., C, rest...) subscript -> column-major index into X as given
+        rest = canon_shape[len(sub):]
+        full = sub + tuple(np.unravel_index(m, rest)) if rest else sub
+        user = [0] * len(fmt)
+        for canon_axis, user_axis in enumerate(perm):
+            user[user_axis] = full[canon_axis]
+        return int(np.ravel_multi_index(tuple(user), x.shape, order="F"))
+
+    y, arg = _pool_reference(X, fmt, pool_size, stride, padding, reduce)
+    if not return_indices:
+        return y
+    return y, arg, tuple(x.shape)
+
+
+def _sample_pool(rng, dtype, n, kind):
+    def arr(shape, fmt=""):
+        return sample_array(rng, shape, dtype, fmt)
+
+    cases = [
+        Case("SSCB 2x2 stride 2", (arr((4, 6, 3, n), "SSCB"), 2), {"stride": 2}, "SSCB"),
+        Case("SSCB overlapping", (arr((5, 4, 2, n), "SSCB"), (3, 2)), {"stride": (1, 2)},
+             "SSCB"),
+        Case("SSCB padding same", (arr((5, 5, 2, n), "SSCB"), 3),
+             {"stride": 2, "padding": "same"}, "SSCB"),
+        Case("pad pairs", (arr((4, 5, 2, n), "SSCB"), 2),
+             {"stride": 2, "padding": ((1, 0), (1, 1))}, "SSCB"),
+        Case("SCB", (arr((7, 2, n), "SCB"), 3), {"stride": 2, "padding": 1}, "SCB"),
+        Case("SSSCB", (arr((4, 4, 3, 2, n), "SSSCB"), 2), {"stride": 2}, "SSSCB"),
+        Case("global", (arr((3, 4, 2, n), "SSCB"), "global"), {}, "SSCB"),
+        Case("unformatted BCSS", (arr((n, 2, 4, 4)), 2), {"stride": 2, "data_format": "BCSS"},
+             ""),
+    ]
+    if kind == "avg":
+        cases.append(Case("padding mean", (arr((5, 5, 2, n), "SSCB"), 3),
+                          {"stride": 2, "padding": 1, "padding_value": "mean"}, "SSCB"))
+    else:
+        cases.append(Case("return_indices", (arr((4, 4, 2, n), "SSCB"), 2),
+                          {"stride": 2, "return_indices": True}, ("SSCB",)))
+        cases.append(Case("return_indices unformatted", (arr((n, 2, 5, 4)), 2),
+                          {"stride": (2, 1), "padding": 1, "return_indices": True,
+                           "data_format": "BCSS"}, None))
+    return cases
+
+
+register(OpRecord("avgpool", avgpool, _avgpool_reference,
+                  lambda rng, dtype, n: _sample_pool(rng, dtype, n, "avg"),
+                  second_order=True, kink="linear"))
+register(OpRecord("maxpool", maxpool, _maxpool_reference,
+                  lambda rng, dtype, n: _sample_pool(rng, dtype, n, "max"),
+                  second_order=True,
+                  kink="the whole gradient goes to the first maximum of a window at ties"))
+
+
+def _maxunpool_reference(X, indices, output_size, *, fmt=None):
+    x = np.asarray(X, dtype=float)
+    out = np.zeros(tuple(output_size))
+    for pos in np.ndindex(*x.shape):
+        sub = np.unravel_index(int(indices[pos]), tuple(output_size), order="F")
+        out[sub] += x[pos]
+    return out
+
+
+def _sample_maxunpool(rng, dtype, n):
+    cases = []
+    for name, shape, fmt, pool, kw, out_fmt in [
+        ("SSCB", (4, 6, 2, n), "SSCB", 2, {"stride": 2}, "SSCB"),
+        ("overlapping", (5, 5, 2, n), "SSCB", 3, {"stride": 1}, "SSCB"),
+        ("SCB", (6, 2, n), "SCB", 2, {"stride": 2}, "SCB"),
+    ]:
+        X = sample_array(rng, shape, dtype, fmt)
+        Y, idx, size = maxpool(X, pool, return_indices=True, **kw)
+        Y = sample_array(rng, Y.shape, dtype, fmt)
+        cases.append(Case(name, (Y, idx, size), {}, out_fmt))
+    X = sample_array(rng, (n, 2, 4, 4), dtype)
+    Y, idx, size = maxpool(X, 2, stride=2, return_indices=True, data_format="BCSS")
+    cases.append(Case("unformatted BCSS", (sample_array(rng, Y.shape, dtype), idx, size),
+                      {"data_format": "BCSS"}, ""))
+    return cases
+
+
+register(OpRecord("maxunpool", maxunpool, _maxunpool_reference, _sample_maxunpool,
+                  second_order=True, kink="linear"))

@@ -1,0 +1,234 @@
+"""Sliding-window machinery shared by convolution and pooling.
+
+Internal layout
+---------------
+The window ops work on arrays laid out as ``(*S, C, M)``: the spatial dimensions first, then
+the channels, then every other dimension (B, T, U) folded into one trailing axis ``M``. This is
+MATLAB's canonical order, so for the usual formats ("SSCB", "SCB", "SSSCB") getting there is a
+reshape without a copy. The trailing batch axis is the fastest-varying one in memory, which
+makes every window gather below copy contiguous runs of ``M`` elements.
+
+Geometry
+--------
+A geometry is a hashable tuple ``(k, s, d, pads)``: kernel size, stride and dilation per window
+dimension and ``(before, after)`` zero padding per window dimension. Everything here is plain
+NumPy; the differentiable wrappers live in ``conv.py`` and ``pooling.py``.
+"""
+
+import math
+import numbers
+
+import autograd.numpy as anp
+import numpy as np
+from autograd.tracer import getval
+from numpy.lib.stride_tricks import as_strided
+
+from .. import _checks
+
+# ---------------------------------------------------------------- argument parsing
+
+
+def per_dim(func, arg, value, nd, *, minimum=1):
+    """An int or a per-dim sequence of ints -> tuple of ``nd`` ints, each >= ``minimum``."""
+    values = _int_tuple(func, arg, value)
+    if len(values) == 1:
+        values = values * nd
+    if len(values) != nd:
+        raise _checks.fail(func, arg, f"must be an integer or have {nd} elements (one per "
+                           f"window dimension)", repr(value))
+    if any(v < minimum for v in values):
+        raise _checks.fail(func, arg, f"must have elements >= {minimum}", repr(value))
+    return values
+
+
+def _int_tuple(func, arg, value):
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.dtype.kind not in "iuf" or arr.ndim > 2 or arr.size == 0:
+        raise _checks.fail(func, arg, "must be an integer or a sequence of integers",
+                           _checks.describe(value), cls=TypeError)
+    flat = arr.reshape(-1)
+    if arr.dtype.kind == "f" and not np.all(flat == np.round(flat)):
+        raise _checks.fail(func, arg, "must hold whole numbers", repr(value), cls=TypeError)
+    return tuple(int(v) for v in flat)
+
+
+def pads_of(func, arg, value, nd, sizes=None, k=None, s=None, d=None):
+    """Parse ``padding`` into ``((before, after), ...)``, one pair per window dimension.
+
+    Accepts an int, a per-dim tuple, a tuple of ``(before, after)`` pairs (an nd x 2 array),
+    or ``"same"`` (needs sizes, k, s, d).
+    """
+    if isinstance(value, str):
+        if value.lower() != "same":
+            raise _checks.fail(func, arg, 'must be an integer, a tuple or "same"', repr(value))
+        pads = []
+        for n, kk, ss, dd in zip(sizes, k, s, d):
+            total = max((math.ceil(n / ss) - 1) * ss + dd * (kk - 1) + 1 - n, 0)
+            pads.append((total // 2, total - total // 2))  # the extra one goes after
+        return tuple(pads)
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = int(value)
+        if value < 0:
+            raise _checks.fail(func, arg, "must be non-negative", value)
+        return ((value, value),) * nd
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.dtype.kind not in "iuf":
+        raise _checks.fail(func, arg, 'must be an integer, a tuple or "same"',
+                           _checks.describe(value), cls=TypeError)
+    if arr.dtype.kind == "f" and not np.all(arr == np.round(arr)):
+        raise _checks.fail(func, arg, "must hold whole numbers", repr(value), cls=TypeError)
+    arr = arr.astype(int)
+    if np.any(arr < 0):
+        raise _checks.fail(func, arg, "must be non-negative", repr(value))
+    if arr.ndim == 0 or arr.size == 1:
+        return ((int(arr.reshape(-1)[0]),) * 2,) * nd
+    if arr.ndim == 1 and arr.size == nd:
+        return tuple((int(v), int(v)) for v in arr)
+    if arr.ndim == 2 and arr.shape == (nd, 2):
+        return tuple((int(a), int(b)) for a, b in arr)
+    raise _checks.fail(func, arg, f"must be an integer, {nd} integers, {nd} (before, after) "
+                       'pairs or "same"', repr(value))
+
+
+def out_sizes(func, sizes, k, s, d, pads, *, what="X"):
+    """Output sizes ``floor((n + pad - d(k-1) - 1)/s) + 1``; raise when a window does not fit."""
+    out = []
+    for i, (n, kk, ss, dd, (pb, pa)) in enumerate(zip(sizes, k, s, d, pads)):
+        span = dd * (kk - 1) + 1
+        if n + pb + pa < span:
+            raise _checks.fail(
+                func, "X", f"is too small in window dimension {i} for a window of extent "
+                f"{span} (size {kk}, dilation {dd}) with padding ({pb}, {pa})",
+                f"size {n} in {what}", "Use a smaller window or more padding.")
+        out.append((n + pb + pa - span) // ss + 1)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- layout
+
+
+class WindowLayout:
+    """Bring an op input to the internal ``(*S, C, M)`` layout and the result back.
+
+    ``win`` lists the canonical axes that the window slides over (S dims, or T for a temporal
+    convolution); ``rest`` the remaining non-channel axes that are folded into ``M``.
+    """
+
+    __slots__ = ("fmt", "win", "rest", "perm", "shape")
+
+    def __init__(self, func, fmt, shape, *, use_t=False, need_c=True):
+        self.fmt = fmt
+        win = [i for i, label in enumerate(fmt) if label == "S"]
+        if use_t:
+            if "T" not in fmt:
+                raise _checks.fail(func, "X", "must have a 'T' dimension to convolve over time",
+                                   f'format "{fmt}"', "Remove T from weights_format or add a "
+                                   "T dimension to X.")
+            win.append(fmt.index("T"))
+        if not win:
+            raise _checks.fail(func, "X", "must have at least one 'S' dimension to slide over",
+                               f'format "{fmt}"',
+                               'Label the spatial dimensions, for example dlarray(X, "SSCB").')
+        if need_c and "C" not in fmt:
+            raise _checks.fail(func, "X", "must have a 'C' dimension", f'format "{fmt}"',
+                               'Label the channel dimension, for example dlarray(X, "SSCB").')
+        c = [fmt.index("C")] if "C" in fmt else []
+        self.win = tuple(win)
+        self.rest = tuple(i for i in range(len(fmt)) if i not in win and i not in c)
+        self.perm = self.win + tuple(c) + self.rest
+        self.shape = shape
+
+    @property
+    def sizes(self):
+        return tuple(self.shape[i] for i in self.win)
+
+    @property
+    def channels(self):
+        return self.shape[self.fmt.index("C")] if "C" in self.fmt else 1
+
+    def to_internal(self, data):
+        if self.perm != tuple(range(len(self.perm))):
+            data = anp.transpose(data, self.perm)
+        m = int(np.prod([self.shape[i] for i in self.rest], dtype=np.int64))
+        return anp.reshape(data, self.sizes + (self.channels, m))
+
+    def from_internal(self, y, win_sizes, channels=None):
+        """``y`` is ``(*win_sizes, C', M)``; return it in canonical order with the new sizes."""
+        shape = list(self.shape)
+        for axis, n in zip(self.win, win_sizes):
+            shape[axis] = n
+        if channels is not None:
+            shape[self.fmt.index("C")] = channels
+        permuted = tuple(shape[i] for i in self.perm)
+        y = anp.reshape(y, permuted)
+        if self.perm != tuple(range(len(self.perm))):
+            y = anp.transpose(y, tuple(np.argsort(self.perm)))
+        return y
+
+
+# ---------------------------------------------------------------- gather / scatter
+
+
+def padded(x, pads, value=0.0):
+    """``x`` (*S, C, M) with constant padding on the window dims (a new array)."""
+    nd = len(pads)
+    if not any(p for pair in pads for p in pair):
+        return x
+    shape = tuple(n + a + b for n, (a, b) in zip(x.shape[:nd], pads)) + x.shape[nd:]
+    out = np.full(shape, value, dtype=x.dtype) if value else np.zeros(shape, dtype=x.dtype)
+    out[tuple(slice(a, a + n) for n, (a, _) in zip(x.shape[:nd], pads))] = x
+    return out
+
+
+def cropped(xp, pads, sizes):
+    if not any(p for pair in pads for p in pair) and xp.shape[:len(sizes)] == tuple(sizes):
+        return xp
+    return np.ascontiguousarray(xp[tuple(slice(a, a + n) for n, (a, _) in zip(sizes, pads))])
+
+
+def im2col(x, k, s, d, pads, out):
+    """Window gather: ``x`` (*S, C, M) -> contiguous ``(C, *k, *out, M)``.
+
+    ``cols[c, a.., i.., m] = x_padded[i*s + a*d, c, m]``: one strided view, one copy.
+    """
+    nd = len(k)
+    xp = padded(x, pads)
+    st = xp.strides
+    shape = (xp.shape[nd],) + tuple(k) + tuple(out) + (xp.shape[nd + 1],)
+    strides = ((st[nd],) + tuple(st[i] * d[i] for i in range(nd))
+               + tuple(st[i] * s[i] for i in range(nd)) + (st[nd + 1],))
+    return np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
+
+
+def tap_slices(tap, s, d, out):
+    """Slices of the padded input that window tap ``tap`` sees, one per output position."""
+    return tuple(slice(a * dd, a * dd + ss * (o - 1) + 1, ss)
+                 for a, ss, dd, o in zip(tap, s, d, out))
+
+
+def col2im(cols, k, s, d, pads, out, xshape):
+    """Adjoint of :func:`im2col`: scatter-add ``cols`` (C, *k, *out, M) into ``xshape``."""
+    nd = len(k)
+    sizes = xshape[:nd]
+    pshape = tuple(n + a + b for n, (a, b) in zip(sizes, pads)) + tuple(xshape[nd:])
+    xp = np.zeros(pshape, dtype=cols.dtype)
+    for tap in np.ndindex(*k):
+        src = np.moveaxis(cols[(slice(None),) + tap], 0, nd)
+        xp[tap_slices(tap, s, d, out)] += src
+    return cropped(xp, pads, sizes)
+
+
+def vector(func, arg, value, n, dtype=None):
+    """A learnable vector (bias, offset, scale, statistic) with ``n`` elements, as data.
+
+    Untraced values are cast to ``dtype`` (the input's), so float32 data stays float32.
+    """
+    V = _checks.as_array_input(func, arg, value)
+    data = V._data
+    size = int(np.size(getval(data)))
+    if size != n:
+        raise _checks.fail(func, arg, f"must have {n} elements (one per channel)",
+                           f"shape {np.shape(getval(data))}", f"Use shape ({n}, 1).")
+    if dtype is not None and isinstance(data, np.ndarray) and data.dtype != dtype:
+        data = data.astype(dtype)
+    return data

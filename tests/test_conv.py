@@ -1,0 +1,257 @@
+"""dlconv and dltranspconv: semantics beyond the registry's generic checks, and bad input."""
+
+import numpy as np
+import pytest
+
+import dlnotebooks as dl
+from dlnotebooks import dlarray, dlconv, dlfeval, dlgradient, dltranspconv, extractdata
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def _x(shape, fmt="SSCB", seed=0):
+    return dlarray(_rng(seed).standard_normal(shape), fmt)
+
+
+def test_cross_correlation_without_kernel_flip():
+    X = dlarray(np.arange(5.0).reshape(5, 1, 1), "SCB")
+    W = np.array([1.0, 10.0]).reshape(2, 1, 1)
+    Y = dlconv(X, W, 0)
+    np.testing.assert_allclose(extractdata(Y).ravel(), [10.0, 21.0, 32.0, 43.0])
+
+
+@pytest.mark.parametrize("n,k,stride", [(4, 2, 1), (5, 3, 2), (6, 4, 2), (7, 2, 3)])
+def test_same_padding_size_and_extra_after(n, k, stride):
+    X = _x((n, 2, 3), "SCB")
+    W = _rng(1).standard_normal((k, 2, 3))
+    Y = dlconv(X, W, 0, stride=stride, padding="same")
+    assert Y.shape == (-(-n // stride), 3, 3)
+    total = max((-(-n // stride) - 1) * stride + k - n, 0)
+    explicit = dlconv(X, W, 0, stride=stride, padding=((total // 2, total - total // 2),))
+    np.testing.assert_allclose(extractdata(Y), extractdata(explicit))
+
+
+def test_padding_forms_agree():
+    X = _x((5, 4, 2, 2))
+    W = _rng(1).standard_normal((3, 3, 2, 4))
+    a = dlconv(X, W, 0, padding=1)
+    b = dlconv(X, W, 0, padding=(1, 1))
+    c = dlconv(X, W, 0, padding=((1, 1), (1, 1)))
+    d = dlconv(X, W, 0, padding=np.array([[1, 1], [1, 1]]))  # one (before, after) row per dim
+    for other in (b, c, d):
+        np.testing.assert_allclose(extractdata(a), extractdata(other))
+    assert a.shape == (5, 4, 4, 2)
+
+
+def test_grouped_equals_split_convolutions():
+    X = _x((5, 5, 4, 2))
+    W = _rng(1).standard_normal((3, 3, 2, 3, 2))  # 2 groups of 2 channels -> 3 filters each
+    Y = extractdata(dlconv(X, W, 0))
+    x = extractdata(X)
+    for g in range(2):
+        part = dlconv(dlarray(x[:, :, 2 * g:2 * g + 2], "SSCB"), W[..., g], 0)
+        np.testing.assert_allclose(Y[:, :, 3 * g:3 * g + 3], extractdata(part), atol=1e-12)
+
+
+def test_channelwise_separable_filters_each_channel_alone():
+    X = _x((4, 4, 3, 1))
+    W = _rng(1).standard_normal((2, 2, 1, 1, 3))
+    Y = extractdata(dlconv(X, W, 0))
+    for c in range(3):
+        single = dlconv(dlarray(extractdata(X)[:, :, c:c + 1], "SSCB"), W[..., c], 0)
+        np.testing.assert_allclose(Y[:, :, c:c + 1], extractdata(single), atol=1e-12)
+
+
+def test_formatted_and_weights_format_temporal_convolution():
+    X = _x((2, 3, 7), "CBT")
+    W = _rng(1).standard_normal((3, 2, 4))
+    Y = dlconv(X, W, 0, weights_format="TCU", padding="same")
+    assert Y.fmt == "CBT" and Y.shape == (4, 3, 7)
+    # the same as a 1-D spatial convolution of the time axis
+    S = dlarray(np.transpose(extractdata(X), (2, 0, 1)), "SCB")
+    ref = dlconv(S, W, 0, padding="same")
+    np.testing.assert_allclose(np.transpose(extractdata(Y), (2, 0, 1)), extractdata(ref),
+                               atol=1e-12)
+    Wf = dlarray(W, "TCU")  # formatted weights carry their own format
+    np.testing.assert_allclose(extractdata(dlconv(X, Wf, 0, padding="same")), extractdata(Y))
+
+
+def test_scalar_bias_and_none():
+    X = _x((3, 3, 1, 1))
+    W = np.ones((2, 2, 1, 2))
+    y0 = extractdata(dlconv(X, W, None))
+    y1 = extractdata(dlconv(X, W, 1.5))
+    np.testing.assert_allclose(y1, y0 + 1.5)
+
+
+def test_data_format_output_in_input_order():
+    x = _rng().standard_normal((2, 3, 5, 5))  # B C S S
+    W = _rng(1).standard_normal((3, 3, 3, 4))
+    Y = dlconv(x, W, 0, padding=1, data_format="BCSS")
+    assert Y.fmt == "" and Y.shape == (2, 4, 5, 5)
+    ref = dlconv(dlarray(x, "BCSS"), W, 0, padding=1)
+    np.testing.assert_allclose(extractdata(Y), np.transpose(extractdata(ref), (3, 2, 0, 1)))
+
+
+@pytest.mark.parametrize("stride,dil,pad", [(1, 1, 0), (2, 1, 1), (2, 2, ((1, 1), (1, 2)))])
+def test_transposed_convolution_is_the_adjoint(stride, dil, pad):
+    X = _x((7, 6, 3, 2))
+    W = _rng(1).standard_normal((3, 2, 3, 4))
+    Y = dlconv(X, W, 0, stride=stride, dilation_factor=dil, padding=pad)
+    R = _x(Y.shape, seed=2)
+    # the same weights array: (h, w, C, F) for dlconv is (h, w, F', C') for dltranspconv
+    back = dltranspconv(R, W, 0, stride=stride, dilation_factor=dil, cropping=pad)
+    assert back.shape == X.shape
+    lhs = np.sum(extractdata(Y) * extractdata(R))
+    rhs = np.sum(extractdata(X) * extractdata(back))
+    assert lhs == pytest.approx(rhs, rel=1e-10)
+
+
+def test_transposed_same_cropping_multiplies_size():
+    X = _x((4, 5, 3, 2))
+    Y = dltranspconv(X, _rng(1).standard_normal((4, 4, 6, 3)), 0, stride=2, cropping="same")
+    assert Y.shape == (8, 10, 6, 2)
+    Y = dltranspconv(X, _rng(1).standard_normal((3, 3, 6, 3)), 0, stride=(1, 2),
+                     cropping="same")
+    assert Y.shape == (4, 10, 6, 2)
+
+
+def test_transposed_grouped_matches_split():
+    X = _x((3, 3, 4, 2))
+    W = _rng(1).standard_normal((2, 2, 3, 2, 2))  # (h, w, F/g, C/g, g)
+    Y = extractdata(dltranspconv(X, W, 0, stride=2))
+    for g in range(2):
+        part = dltranspconv(dlarray(extractdata(X)[:, :, 2 * g:2 * g + 2], "SSCB"), W[..., g],
+                            0, stride=2)
+        np.testing.assert_allclose(Y[:, :, 3 * g:3 * g + 3], extractdata(part), atol=1e-12)
+
+
+def test_float32_stays_float32_and_gradients_too():
+    X = dlarray(np.ones((4, 4, 2, 3), "float32"), "SSCB")
+    W = dlarray(np.ones((3, 3, 2, 2), "float32"))
+    b = dlarray(np.zeros((2, 1), "float32"))
+
+    def loss(X, W, b):
+        y = np.sum(dlconv(X, W, b, padding="same") ** 2)
+        return dlgradient(y, X, W, b)
+
+    for g in dlfeval(loss, X, W, b):
+        assert g.dtype == np.float32
+
+
+def _critic(p, X):
+    Y = dlconv(X, p["W1"], p["b1"], stride=2, padding="same")
+    Y = dl.leakyrelu(Y, 0.2)
+    Y, _, _ = dl.batchnorm(Y, p["o"], p["s"])
+    Y = dltranspconv(Y, p["W2"], p["b2"], stride=2, cropping="same")
+    Y = dl.avgpool(dl.maxpool(Y, 2, stride=1, padding="same"), "global")
+    return np.sum(Y)
+
+
+def _penalty(p, X):
+    d = _critic(p, X)
+    gX = dlgradient(d, X, enable_higher_derivatives=True)
+    norm = np.sqrt(np.sum(gX ** 2) + 1e-12)
+    return (norm - 1) ** 2
+
+
+def test_gradient_penalty_through_a_convolutional_critic():
+    rng = _rng(5)
+    p = {"W1": dlarray(rng.standard_normal((3, 3, 2, 4))),
+         "b1": dlarray(rng.standard_normal((4, 1))),
+         "o": dlarray(rng.standard_normal((4, 1))), "s": dlarray(rng.standard_normal((4, 1))),
+         "W2": dlarray(rng.standard_normal((2, 2, 3, 4))),
+         "b2": dlarray(rng.standard_normal((3, 1)))}
+    X = dlarray(rng.standard_normal((6, 6, 2, 3)), "SSCB")
+
+    def with_grads(p, X):
+        loss = _penalty(p, X)
+        return loss, dlgradient(loss, p)
+
+    loss, grads = dlfeval(with_grads, p, X)
+    h = 1e-6
+    for name in ("W1", "b1", "s", "W2"):
+        v = rng.standard_normal(p[name].shape)
+        plus = dict(p, **{name: dlarray(extractdata(p[name]) + h * v)})
+        minus = dict(p, **{name: dlarray(extractdata(p[name]) - h * v)})
+        numeric = (float(dlfeval(_penalty, plus, X)) - float(dlfeval(_penalty, minus, X))) / (2 * h)
+        analytic = float(np.sum(extractdata(grads[name]) * v))
+        assert analytic == pytest.approx(numeric, rel=1e-4, abs=1e-6), name
+
+
+# ---------------------------------------------------------------- bad input
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 2, 4)), 0), ValueError,
+     r"dlconv: weights have 2 channel\(s\) per group x 1 group\(s\) but X has 3 channels"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3)), 0), ValueError,
+     r"dlconv: weights must have 4 dimensions"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), np.ones(3)), ValueError,
+     r"dlconv: bias must have 4 elements"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, stride=0), ValueError,
+     r"dlconv: stride must have elements >= 1"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, stride=(1, 2, 3)), ValueError,
+     r"dlconv: stride must be an integer or have 2 elements"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, stride=1.5), TypeError,
+     r"dlconv: stride must hold whole numbers"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, dilation_factor=0),
+     ValueError, r"dlconv: dilation_factor must have elements >= 1"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, padding=-1), ValueError,
+     r"dlconv: padding must be non-negative"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, padding="valid"), ValueError,
+     r'dlconv: padding must be an integer, a tuple or "same"'),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, padding=(1, 2, 3)),
+     ValueError, r"dlconv: padding must be an integer, 2 integers"),
+    (lambda: dlconv(_x((2, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0), ValueError,
+     r"dlconv: X is too small in window dimension 0"),
+    (lambda: dlconv(_x((3, 3, 2), "SSB"), np.ones((3, 3, 1, 4)), 0), ValueError,
+     r"dlconv: X must have a 'C' dimension"),
+    (lambda: dlconv(_x((3, 2), "CB"), np.ones((3, 3, 4)), 0), ValueError,
+     r"dlconv: weights must have 2 dimensions|dlconv: X must have at least one 'S'"),
+    (lambda: dlconv(np.ones((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0), ValueError,
+     r"dlconv: X must be a formatted dlarray or come with data_format"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, padding=1,
+                    padding_value="mirror"), ValueError,
+     r"dlconv: padding_value must be one of"),
+    (lambda: dlconv(_x((2, 5, 3, 2)), np.ones((1, 3, 3, 4)), 0, padding=2,
+                    padding_value="symmetric-exclude-edge"), ValueError,
+     r"dlconv: padding must be smaller than the input size"),
+    (lambda: dlconv(_x((5, 5, 3, 2)), np.ones((3, 3, 3, 4)), 0, weights_format="SSC"),
+     ValueError, r"dlconv: weights_format must have one label per dimension of weights"),
+    (lambda: dlconv(_x((3, 2, 5), "CBT"), np.ones((3, 3, 4)), 0, weights_format="SCU"),
+     ValueError, r"dlconv: X must have at least one 'S' dimension|have 1 'S' dimensions"),
+])
+def test_dlconv_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize("call,exc,match", [
+    (lambda: dltranspconv(_x((3, 3, 2, 1)), np.ones((2, 2, 4, 3)), 0), ValueError,
+     r"dltranspconv: weights have 3 channel\(s\) per group x 1 group\(s\) but X has 2 "
+     r"channels; .*filters before the channels"),
+    (lambda: dltranspconv(_x((3, 3, 2, 1)), np.ones((2, 2, 2)), 0), ValueError,
+     r"dltranspconv: weights must have 4 dimensions \(k\.\.\., F, C\)"),
+    (lambda: dltranspconv(_x((3, 3, 2, 1)), np.ones((1, 1, 4, 2)), 0, stride=2,
+                          cropping="same"), ValueError,
+     r'dltranspconv: cropping "same" needs a dilated filter at least as large as the stride'),
+    (lambda: dltranspconv(_x((2, 2, 2, 1)), np.ones((2, 2, 4, 2)), 0, cropping=2), ValueError,
+     r"dltranspconv: cropping must leave at least one output element"),
+    (lambda: dltranspconv(_x((2, 2, 2, 1)), np.ones((2, 2, 4, 2)), 0, cropping="full"),
+     ValueError, r'dltranspconv: cropping must be an integer, a tuple or "same"'),
+    (lambda: dltranspconv(_x((2, 2, 2, 1)), np.ones((2, 2, 4, 2)), np.ones(3)), ValueError,
+     r"dltranspconv: bias must have 4 elements"),
+])
+def test_dltranspconv_bad_input(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()
+
+
+def test_float64_bias_does_not_promote_float32_data():
+    X = dlarray(np.ones((3, 3, 2, 1), "float32"), "SSCB")
+    W = np.ones((2, 2, 2, 3), "float32")
+    assert dlconv(X, W, np.zeros(3)).dtype == np.float32
+    assert dltranspconv(X, np.ones((2, 2, 3, 2), "float32"), np.zeros(3)).dtype == np.float32
