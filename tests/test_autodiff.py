@@ -223,3 +223,33 @@ def test_dlaccelerate_is_identity():
     assert dl.dlaccelerate(rosenbrock) is rosenbrock
     with pytest.raises(TypeError, match=r"dlaccelerate: fun must be callable"):
         dl.dlaccelerate(None)
+
+
+def test_vjps_are_built_only_for_parents_that_lead_to_a_requested_gradient():
+    from autograd.extend import defvjp, primitive
+
+    calls = []
+
+    @primitive
+    def scale(x, w):
+        return x * w
+
+    def vjp_x(ans, x, w):
+        def vjp(g):
+            calls.append("x")
+            return g * w
+        return vjp
+
+    def vjp_w(ans, x, w):
+        def vjp(g):
+            calls.append("w")
+            return np.sum(g * x)
+        return vjp
+
+    defvjp(scale, vjp_x, vjp_w)
+
+    def f(x, w):
+        return dlgradient(dlarray(np.sum(scale(x._data, w._data))), w)
+
+    g = dlfeval(f, dlarray(np.array([1.0, 2.0])), dlarray(3.0))
+    assert float(g) == 3.0 and calls == ["w"]

@@ -18,7 +18,7 @@ user's function are not repeated.
 """
 
 import numpy as np
-from autograd.core import VJPNode, add_outgrads
+from autograd.core import VJPNode, add_outgrads, primitive_vjps
 from autograd.tracer import getval, isbox, new_box, notrace_primitives, trace_stack
 from autograd.util import toposort
 
@@ -31,7 +31,7 @@ __all__ = ["dlfeval", "dlgradient", "dlaccelerate"]
 class _Node(VJPNode):
     """A VJP node that also records the primitive and its arguments, so it can be replayed."""
 
-    __slots__ = ["fun", "args", "kwargs", "argnums"]
+    __slots__ = ["fun", "args", "kwargs", "argnums", "value"]
 
     def __init__(self, value, fun, args, kwargs, parent_argnums, parents):
         super().__init__(value, fun, args, kwargs, parent_argnums, parents)
@@ -39,6 +39,7 @@ class _Node(VJPNode):
         self.args = args
         self.kwargs = kwargs
         self.argnums = parent_argnums
+        self.value = value
 
     def initialize_root(self):
         super().initialize_root()
@@ -46,6 +47,16 @@ class _Node(VJPNode):
         self.args = ()
         self.kwargs = {}
         self.argnums = ()
+        self.value = None
+
+    def vjp_for(self, wanted):
+        """The VJP restricted to the parents in ``wanted`` (positions into ``parents``).
+
+        A parent that leads to no requested gradient (say, the input data of the first layer)
+        costs nothing: its vector-Jacobian product is never built.
+        """
+        argnums = tuple(self.argnums[i] for i in wanted)
+        return primitive_vjps[self.fun](argnums, self.value, self.args, self.kwargs)
 
 
 # Non-differentiable primitives (comparisons, floor, argmax, ...) are registered per node type;
@@ -246,8 +257,12 @@ def _backward(g, end_node, targets):
             found[node] = outgrad[0]
         if not node.parents:
             continue
-        ingrads = node.vjp(outgrad[0])
-        for parent, ingrad in zip(node.parents, ingrads):
+        wanted = [i for i, parent in enumerate(node.parents) if parent in needed]
+        if len(wanted) == len(node.parents) or not isinstance(node, _Node):
+            pairs = zip(node.parents, node.vjp(outgrad[0]))
+        else:
+            pairs = zip([node.parents[i] for i in wanted], node.vjp_for(wanted)(outgrad[0]))
+        for parent, ingrad in pairs:
             if parent in needed:
                 outgrads[parent] = add_outgrads(outgrads.get(parent), ingrad)
     return found
