@@ -1,3 +1,339 @@
-"""ctc ops (filled in by its issue)."""
+"""ctc: the connectionist temporal classification loss.
 
-__all__ = []
+The forward (alpha) and backward (beta) recursions run over the label sequence extended with
+blanks, in log space, vectorised over the batch: one Python step per time step, never one per
+observation. The gradient with respect to the probabilities is computed from alpha and beta in
+a hand-written VJP.
+"""
+
+import autograd.numpy as anp
+import numpy as np
+from autograd.extend import defvjp_argnums
+from autograd.tracer import getval, isbox
+
+from .. import _checks
+from ..core import dlarray
+from ._prims import primitive
+from ._registry import Case, OpRecord, register
+from .embedding import indices
+
+__all__ = ["ctc"]
+
+
+def _raw(x):
+    while isbox(x):
+        x = x._value
+    return np.asarray(x)
+
+
+def _mask(func, arg, value, shape):
+    M = _checks.as_array_input(func, arg, value)
+    m = _raw(M._data)
+    if M.fmt and "C" in M.fmt:
+        if m.shape[M.fmt.index("C")] != 1:
+            raise _checks.fail(func, arg, "must have a C dimension of size 1 (or none)",
+                               f"shape {m.shape}")
+        m = np.squeeze(m, axis=M.fmt.index("C"))
+    if m.shape != shape:
+        raise _checks.fail(func, arg, f"must have shape (N, {'T' if arg == 'Y_mask' else 'S'}) "
+                           f"= {shape}", f"shape {m.shape}",
+                           "Masks are 'BT' arrays: True (1) for entries to include.")
+    if m.dtype.kind not in "biuf" or not np.all((m == 0) | (m == 1)):
+        raise _checks.fail(func, arg, "must hold logical values (True/False or 1/0)",
+                           f"dtype {m.dtype}")
+    return m.astype(bool)
+
+
+class _CTCCache:
+    __slots__ = ("order", "lp", "ext", "skip", "alpha", "logp", "Tn", "Sn", "Yc", "nll")
+
+
+def _ctc_forward(Y, targets, ymask, tmask, blank):
+    """Y (C, N, T) raw probabilities; returns a cache holding the per-observation loss."""
+    C, N, T = Y.shape
+    dtype = Y.dtype
+    Tn = ymask.sum(axis=1)
+    Sn = tmask.sum(axis=1)
+    # Masked-in entries, moved to the front of each row in order (any mask pattern works).
+    order = np.argsort(~ymask, axis=1, kind="stable")  # (N, T)
+    Yc = np.transpose(Y, (2, 1, 0))[order.T, np.arange(N)]  # (T, N, C)
+    t_order = np.argsort(~tmask, axis=1, kind="stable")
+    tc = np.take_along_axis(targets, t_order, axis=1)
+    S = targets.shape[1]
+    tc = np.where(np.arange(S)[None, :] < Sn[:, None], tc, blank)
+    L = 2 * S + 1
+    ext = np.full((N, L), blank, dtype=np.int64)
+    ext[:, 1::2] = tc
+    skip = np.zeros((N, L), dtype=bool)
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    with np.errstate(divide="ignore"):
+        logY = np.log(Yc)
+    lp = np.take_along_axis(logY, np.broadcast_to(ext[None], (T, N, L)), axis=2)
+    # alpha with two leading -inf columns, so the s-1 and s-2 neighbours are plain views.
+    pad = np.full((T, N, L + 2), -np.inf, dtype=dtype)
+    skip_add = np.where(skip, 0.0, -np.inf).astype(dtype)
+    pad[0, :, 2] = lp[0, :, 0]
+    if L > 1:
+        pad[0, :, 3] = lp[0, :, 1]
+    active = (np.arange(T)[:, None] < Tn[None, :])[:, :, None]  # (T, N, 1)
+    buf = np.empty((N, L), dtype=dtype)
+    for t in range(1, T):
+        a = pad[t - 1]
+        np.logaddexp(a[:, 2:], a[:, 1:-1], out=buf)
+        np.logaddexp(buf, a[:, :-2] + skip_add, out=buf)
+        buf += lp[t]
+        np.copyto(pad[t, :, 2:], np.where(active[t], buf, a[:, 2:]))
+    alpha = pad[:, :, 2:]
+    last = alpha[T - 1]
+    rows = np.arange(N)
+    end = last[rows, 2 * Sn]
+    before = np.where(Sn > 0, last[rows, np.maximum(2 * Sn - 1, 0)], -np.inf)
+    logp = np.logaddexp(end, before)
+    cache = _CTCCache()
+    cache.order, cache.lp, cache.ext, cache.skip, cache.alpha = order, lp, ext, skip, alpha
+    cache.logp, cache.Tn, cache.Sn, cache.Yc = logp, Tn, Sn, Yc
+    cache.nll = (-logp).astype(dtype)
+    return cache
+
+
+def _ctc_backward(cache, g, C):
+    lp, ext, skip, alpha, logp, Tn, Sn, Yc = (cache.lp, cache.ext, cache.skip, cache.alpha,
+                                               cache.logp, cache.Tn, cache.Sn, cache.Yc)
+    T, N, L = lp.shape
+    rows = np.arange(N)
+    # beta with two trailing -inf columns, so the s+1 and s+2 neighbours are plain views.
+    pad = np.full((T, N, L + 2), -np.inf, dtype=lp.dtype)
+    skip_up = np.full((N, L), -np.inf, dtype=lp.dtype)  # 0 where s -> s + 2 is allowed
+    skip_up[:, :-2] = np.where(skip[:, 2:], 0.0, -np.inf)
+    # Each observation starts at its own last step, in its last two extended positions.
+    last = Tn - 1
+    start = np.full((N, L), -np.inf, dtype=lp.dtype)
+    start[rows, 2 * Sn] = lp[last, rows, 2 * Sn]
+    has = Sn > 0
+    start[rows[has], 2 * Sn[has] - 1] = lp[last[has], rows[has], 2 * Sn[has] - 1]
+    buf = np.empty((N, L), dtype=lp.dtype)
+    for t in range(T - 1, -1, -1):
+        b = pad[t + 1] if t + 1 < T else pad[t]
+        np.logaddexp(b[:, :-2], b[:, 1:-1], out=buf)
+        np.logaddexp(buf, b[:, 2:] + skip_up, out=buf)
+        buf += lp[t]
+        np.copyto(pad[t, :, :-2], np.where((t == last)[:, None], start,
+                                           np.where((t < last)[:, None], buf, -np.inf)))
+    beta = pad[:, :, :-2]
+    finite = np.isfinite(logp)
+    with np.errstate(invalid="ignore"):
+        occ = np.exp(alpha + beta - np.where(finite, logp, 0.0)[None, :, None])
+    occ = np.where(finite[None, :, None], occ, 0.0)
+    onehot = (ext[:, :, None] == np.arange(C)[None, None, :]).astype(lp.dtype)
+    gamma = np.einsum("tnl,nlc->tnc", occ, onehot)  # = y * posterior occupation
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dYc = np.where(Yc > 0, -gamma / (Yc * Yc), 0.0) * np.asarray(g)[None, :, None]
+    dY = np.empty_like(dYc)
+    dY[cache.order.T, rows] = dYc
+    return np.transpose(dY, (2, 1, 0)).astype(Yc.dtype, copy=False)
+
+
+@primitive
+def _ctc_core(Y, cache):
+    return cache.nll
+
+
+def _ctc_vjp(argnums, ans, args, kwargs):
+    Y, cache = args
+
+    def vjp(g):
+        if isbox(g) or isbox(Y):
+            raise RuntimeError(
+                "ctc: higher derivatives are not supported through ctc; MATLAB does not "
+                "support them either. Call dlgradient without enable_higher_derivatives=True "
+                "for losses that include ctc.")
+        return (_ctc_backward(cache, g, np.shape(Y)[0]),)
+
+    return vjp
+
+
+defvjp_argnums(_ctc_core, _ctc_vjp)
+
+
+def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean"):
+    """Compute the connectionist temporal classification (CTC) loss.
+
+    For each observation, the loss is ``-log p(target | Y)``, where p sums the probabilities
+    of every alignment (a class per time step, with blanks and repeats) that collapses to the
+    target after merging repeats and removing blanks. ``reduction="mean"`` averages the
+    per-observation losses over the batch; ``"sum"`` adds them.
+
+    .. math::
+        \\mathcal{L} = -\\frac{1}{N}\\sum_n \\log \\sum_{\\pi \\in \\mathcal{B}^{-1}(l_n)}
+        \\prod_t Y_{\\pi_t, n, t}
+
+    Parameters
+    ----------
+    Y : dlarray, format "CBT" shape (C, N, T)
+        Class probabilities per time step (apply softmax first); C includes the blank. An
+        unformatted Y is taken to be in "CBT" order.
+    targets : integer array or dlarray, "BT" shape (N, S)
+        0-based class indices; entries outside ``target_mask`` are ignored.
+    Y_mask : logical array or dlarray, "BT" shape (N, T)
+        True for the time steps of Y to include.
+    target_mask : logical array or dlarray, "BT" shape (N, S)
+        True for the target entries to include.
+    blank_index : int, default 0
+        0-based index of the blank class in C.
+    reduction : {"mean", "sum"}, default "mean"
+
+    Returns
+    -------
+    loss : dlarray, unformatted scalar
+
+    Raises
+    ------
+    ValueError
+        Masks of the wrong shape; targets out of range or equal to the blank; a target that
+        cannot fit the input length (its labels plus one blank between each pair of equal
+        neighbours need more time steps than Y_mask includes); an observation without time
+        steps; an unknown reduction.
+    TypeError
+        Targets not holding integers.
+    RuntimeError
+        When asked for higher derivatives through ctc.
+
+    Notes
+    -----
+    Masks may select any entries; the selected entries are taken in order. The recursions run
+    in log space, so long sequences do not underflow. If Y gives the target zero probability
+    the loss is ``inf`` and that observation's gradient is set to zero. Cost O(T · N · S).
+
+    MATLAB compatibility
+    --------------------
+    ``loss = ctc(Y, targets, YMask, targetsMask, BlankIndex=i, Reduction=r)``: the blank
+    index is 0-based here (MATLAB's default 1 is 0 here), and so are the class indices in
+    ``targets`` (subtract 1 from MATLAB's). Y is "CBT" and targets/masks are "BT" arrays.
+    ``"mean"`` averages the per-observation losses over the batch, as MATLAB documents it (it
+    does not divide by the target lengths, unlike PyTorch's ``ctc_loss``). Higher derivatives
+    are not supported, as in MATLAB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray
+    >>> Y = dlarray(np.full((3, 1, 4), 1 / 3), "CBT")
+    >>> loss = ctc(Y, np.array([[1, 2]]), np.ones((1, 4)), np.ones((1, 2)))
+    >>> round(float(loss), 4)  # 15 of the 81 paths collapse to [1, 2]: -log(15/81)
+    1.6864
+    """
+    func = "ctc"
+    Yv = _checks.as_array_input(func, "Y", Y)
+    if Yv.fmt:
+        if any(label not in Yv.fmt for label in "CBT") or len(Yv.fmt) != 3:
+            raise _checks.fail(func, "Y", 'must have format "CBT"', f'format "{Yv.fmt}"',
+                               "Y holds class probabilities per observation and time step.")
+    elif Yv.ndim != 3:
+        raise _checks.fail(func, "Y", 'must be a "CBT" array of shape (C, N, T)',
+                           f"shape {Yv.shape}")
+    data = Yv._data
+    C, N, T = np.shape(getval(data))
+    blank = _checks.positive_int(func, "blank_index", blank_index, allow_zero=True)
+    if blank >= C:
+        raise _checks.fail(func, "blank_index", f"must be a 0-based class index below {C}",
+                           blank)
+    reduction = _checks.choice(func, "reduction", reduction, ("mean", "sum"))
+    _, tgt = indices(func, "targets", targets)
+    if tgt.ndim != 2 or tgt.shape[0] != N:
+        raise _checks.fail(func, "targets", f"must have shape (N, S) with N = {N}",
+                           f"shape {tgt.shape}")
+    ymask = _mask(func, "Y_mask", Y_mask, (N, T))
+    tmask = _mask(func, "target_mask", target_mask, tgt.shape)
+    _check_targets(func, tgt, ymask, tmask, C, blank)
+    cache = _ctc_forward(_raw(data), tgt, ymask, tmask, blank)
+    nll = _ctc_core(data, cache)
+    loss = anp.mean(nll) if reduction == "mean" else anp.sum(nll)
+    return dlarray._wrap(loss if isbox(loss) else np.asarray(loss))
+
+
+def _check_targets(func, tgt, ymask, tmask, C, blank):
+    valid = tgt[tmask]
+    if valid.size and (valid.min() < 0 or valid.max() >= C):
+        bad = valid[(valid < 0) | (valid >= C)][:3]
+        raise _checks.fail(func, "targets", f"must hold 0-based class indices in [0, {C - 1}]",
+                           f"values such as {bad.tolist()}",
+                           "Python indices are 0-based: MATLAB's class k is k - 1 here.")
+    if np.any(valid == blank):
+        raise _checks.fail(func, "targets", f"must not contain the blank index {blank}",
+                           "a blank inside a target", "Mask padding with target_mask.")
+    Tn = ymask.sum(axis=1)
+    if np.any(Tn == 0):
+        n = int(np.flatnonzero(Tn == 0)[0])
+        raise _checks.fail(func, "Y_mask", "must include at least one time step per "
+                           "observation", f"none for observation {n}")
+    # Entries selected by the mask, moved to the front of each row (as the recursion sees them).
+    S = tgt.shape[1]
+    compact = np.take_along_axis(tgt, np.argsort(~tmask, axis=1, kind="stable"), axis=1)
+    Sn = tmask.sum(axis=1)
+    repeats = np.sum((compact[:, 1:] == compact[:, :-1]) & (np.arange(1, S) < Sn[:, None]),
+                     axis=1)
+    need = Sn + repeats
+    short = np.flatnonzero(need > Tn)
+    if short.size:
+        n = int(short[0])
+        raise _checks.fail(
+            func, "targets", f"of observation {n} cannot fit the input length: "
+            f"{int(Sn[n])} labels with {int(repeats[n])} repeated neighbours need at least "
+            f"{int(need[n])} time steps", f"{int(Tn[n])} time steps in Y_mask",
+            "Use longer inputs (or a lower downsampling) or shorter targets.")
+
+
+def _ctc_reference(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean"):
+    Y = np.asarray(Y, dtype=float)
+    C, N, T = Y.shape
+    losses = []
+    for n in range(N):
+        y = Y[:, n, np.asarray(Y_mask[n], dtype=bool)]
+        labels = [int(v) for v, m in zip(targets[n], target_mask[n]) if m]
+        ext = [blank_index]
+        for label in labels:
+            ext += [label, blank_index]
+        alpha = np.zeros(len(ext))
+        alpha[0] = y[ext[0], 0]
+        if len(ext) > 1:
+            alpha[1] = y[ext[1], 0]
+        for t in range(1, y.shape[1]):
+            new = np.zeros(len(ext))
+            for s in range(len(ext)):
+                total = alpha[s] + (alpha[s - 1] if s >= 1 else 0.0)
+                if s >= 2 and ext[s] != blank_index and ext[s] != ext[s - 2]:
+                    total += alpha[s - 2]
+                new[s] = total * y[ext[s], t]
+            alpha = new
+        p = alpha[-1] + (alpha[-2] if len(ext) > 1 else 0.0)
+        losses.append(-np.log(p))
+    return np.mean(losses) if reduction == "mean" else np.sum(losses)
+
+
+def _sample_ctc(rng, dtype, n):
+    def probs(C, T):
+        z = rng.standard_normal((C, n, T))
+        e = np.exp(z)
+        return dlarray((e / e.sum(axis=0, keepdims=True)).astype(dtype), "CBT")
+
+    C, T, S = 5, 7, 3
+    targets = rng.integers(1, C, size=(n, S))
+    targets[0, 1] = targets[0, 0]  # a repeated label needs a blank between
+    ymask = np.ones((n, T), dtype=bool)
+    tmask = np.ones((n, S), dtype=bool)
+    if n > 1:
+        ymask[1, 5:] = False
+        tmask[1, 2:] = False
+        targets[1, 2] = -1  # padding outside the mask is ignored
+    last = rng.integers(0, C - 1, size=(n, S))
+    return [
+        Case("CBT", (probs(C, T), targets, ymask, tmask), {}, ""),
+        Case("blank last, sum", (probs(C, T), dlarray(last, "BT"), ymask, tmask),
+             {"blank_index": C - 1, "reduction": "sum"}, ""),
+        Case("unformatted, empty target", (probs(C, 3)._data, targets[:, :1],
+                                           np.ones((n, 3)), np.zeros((n, 1))), {}, ""),
+    ]
+
+
+register(OpRecord("ctc", ctc, _ctc_reference, _sample_ctc, diff_argnums=(0,),
+                  kink="smooth for positive probabilities"))

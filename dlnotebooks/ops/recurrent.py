@@ -1,3 +1,696 @@
-"""recurrent ops (filled in by its issue)."""
+"""Recurrent cells over a whole sequence: lstm and gru.
 
-__all__ = []
+Both are autograd primitives with a hand-written backward pass through time. The forward
+computes the input projection of every time step with one matrix product and then one matrix
+product per step for the recurrence; everything it needs for the backward pass (gate
+activations, cell states) is kept in preallocated batch-major ``(T, N, .)`` arrays, so the
+backward pass is one matrix product plus a few fused elementwise updates per step, and the
+weight gradients are single matrix products over all time steps at the end. Only the
+gradients that are asked for are computed.
+"""
+
+import autograd.numpy as anp
+import numpy as np
+from autograd.extend import defvjp_argnums
+from autograd.tracer import getval, isbox
+
+from .. import _checks
+from ..core import dlarray
+from ._prims import primitive, sample_array
+from ._registry import Case, OpRecord, register
+
+__all__ = ["lstm", "gru"]
+
+
+# ---------------------------------------------------------------- shared input handling
+
+def _sequence_input(func, X, data_format):
+    """Return (layout, X3 (F, N, T), out_fmt, num_features) with S and C flattened like MATLAB."""
+    layout = _checks.Layout.of(func, X, data_format)
+    fmt = layout.fmt
+    layout.require(func, "C")
+    if "U" in fmt:
+        raise _checks.fail(func, "X", "must not have 'U' dimensions", f'format "{fmt}"',
+                           'Relabel them, for example dlarray(X, "CBT").')
+    data = layout.data
+    shape = np.shape(getval(data))
+    nfeat = fmt.index("C") + 1
+    feat_shape = shape[:nfeat]
+    num_features = int(np.prod(feat_shape))
+    N = shape[fmt.index("B")] if "B" in fmt else 1
+    T = shape[fmt.index("T")] if "T" in fmt else 1
+    if len(feat_shape) > 1:
+        # MATLAB flattens (S1, ..., C) column-major: reverse the feature axes, then flatten.
+        perm = tuple(range(nfeat - 1, -1, -1)) + tuple(range(nfeat, len(shape)))
+        data = anp.transpose(data, perm)
+    X3 = anp.reshape(data, (num_features, N, T))
+    out_fmt = "C" + "".join(label for label in "BT" if label in fmt)
+    return layout, X3, out_fmt, num_features
+
+
+def _matrix(func, arg, value):
+    return _checks.as_array_input(func, arg, value)._data
+
+
+def _check_weights(func, num_gates, gate_names, num_features, W, R):
+    r_shape = np.shape(getval(R))
+    if len(r_shape) != 2 or r_shape[0] != num_gates * r_shape[1] or r_shape[1] == 0:
+        raise _checks.fail(
+            func, "recurrent_weights",
+            f"must have shape ({num_gates}*num_hidden, num_hidden), one block of rows per gate "
+            f"({gate_names})", f"shape {r_shape}")
+    H = r_shape[1]
+    w_shape = np.shape(getval(W))
+    if w_shape != (num_gates * H, num_features):
+        raise _checks.fail(
+            func, "weights", f"must have shape ({num_gates}*num_hidden, num_features) = "
+            f"({num_gates * H}, {num_features}) for {H} hidden units (from recurrent_weights) "
+            f"and {num_features} input features", f"shape {w_shape}")
+    return H
+
+
+def _check_bias(func, b, expected, hint=""):
+    size = int(np.size(getval(b)))
+    if size != expected:
+        raise _checks.fail(func, "bias", f"must have {expected} elements",
+                           f"shape {np.shape(getval(b))}", hint)
+    return anp.reshape(b, (expected,))
+
+
+def _check_state(func, arg, value, H, N):
+    S = _checks.as_array_input(func, arg, value)._data
+    shape = np.shape(getval(S))
+    if shape in ((H, N), (H, 1)):
+        return S
+    if int(np.prod(shape)) == H and len(shape) <= 2:
+        return anp.reshape(S, (H, 1))
+    raise _checks.fail(func, arg, f"must have shape (num_hidden, N) = ({H}, {N}) or ({H}, 1)",
+                       f"shape {shape}", "Give one column per observation, or one column "
+                       "shared by all observations.")
+
+
+def _no_higher(func, *values):
+    for v in values:
+        if isbox(v) or (isinstance(v, (tuple, list)) and any(isbox(x) for x in v)):
+            raise RuntimeError(
+                f"{func}: higher derivatives are not supported through {func}; MATLAB does not "
+                "support them either. Call dlgradient without enable_higher_derivatives=True "
+                f"for losses that go through {func}, or compute the second-order term on a "
+                f"part of the model without {func}.")
+
+
+def _sum_to(g, shape):
+    """Sum a (H, N) gradient down to a (H, 1) state shape when the state was broadcast."""
+    return g.sum(axis=1, keepdims=True) if g.shape != tuple(shape) else g
+
+
+# ---------------------------------------------------------------- lstm
+
+# Internal gate order: o, i, f, g (sigmoid columns first, contiguous). MATLAB's is i, f, g, o.
+# Internally every sequence is batch-major, (T, N, features): the feature axis is the long,
+# contiguous one, so the elementwise work runs over long rows and the weight gradients are
+# plain matrix products over the (T*N, .) views, without copies.
+def _lstm_perm(H):
+    return np.concatenate([np.arange(3 * H, 4 * H), np.arange(0, 3 * H)])
+
+
+def _batch_major(X3, dtype):
+    """(F, N, T) -> contiguous (T, N, F)."""
+    return np.ascontiguousarray(np.transpose(X3, (2, 1, 0)), dtype=dtype)
+
+
+def _state_rows(S, H, N, dtype):
+    """(H, N) or (H, 1) state -> (N, H)."""
+    return np.broadcast_to(np.asarray(S, dtype=dtype).T, (N, H))
+
+
+class _LSTMCache:
+    __slots__ = ("X", "W", "R", "A", "Cs", "TC", "Hs", "perm", "outputs")
+
+
+def _lstm_forward(X3, H0, C0, W, R, b):
+    """Forward pass on raw arrays; returns a cache with the outputs and what backward needs."""
+    F, N, T = X3.shape
+    H = R.shape[1]
+    dtype = np.result_type(X3, W, R, b, H0, C0)
+    perm = _lstm_perm(H)
+    # One exp per gate element: sigmoid(z) = 1 / (1 + exp(-z)) and tanh(z) = 2 sigmoid(2z) - 1.
+    # The factors -1 (sigmoid columns) and -2 (g columns) are folded into copies of the weights,
+    # so each step is: matmul, add, exp, add, reciprocal, and a rescale of the g columns.
+    scale = np.full(4 * H, -1.0, dtype=dtype)
+    scale[3 * H:] = -2.0
+    WsT = np.ascontiguousarray(W[perm].T * scale, dtype=dtype)  # (F, 4H)
+    RsT = np.ascontiguousarray(R[perm].T * scale, dtype=dtype)  # (H, 4H)
+    bs = (b[perm] * scale).astype(dtype, copy=False)
+    Xb = _batch_major(X3, dtype)  # (T, N, F)
+    A = np.matmul(Xb.reshape(T * N, F), WsT).reshape(T, N, 4 * H)  # every step at once
+    A += bs
+    Hs = np.empty((T + 1, N, H), dtype=dtype)
+    Cs = np.empty((T + 1, N, H), dtype=dtype)
+    TC = np.empty((T, N, H), dtype=dtype)
+    Hs[0] = _state_rows(H0, H, N, dtype)
+    Cs[0] = _state_rows(C0, H, N, dtype)
+    tmp = np.empty((N, 4 * H), dtype=dtype)
+    ig = np.empty((N, H), dtype=dtype)
+    with np.errstate(over="ignore"):  # exp(-z) = inf for very negative z gives sigmoid 0
+        for t in range(T):
+            z = A[t]
+            np.matmul(Hs[t], RsT, out=tmp)
+            z += tmp
+            np.exp(z, out=z)
+            z += 1
+            np.reciprocal(z, out=z)
+            g = z[:, 3 * H:]
+            g *= 2
+            g -= 1
+            o, i, f = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H]
+            c = Cs[t + 1]
+            np.multiply(f, Cs[t], out=c)
+            np.multiply(i, g, out=ig)
+            c += ig
+            np.tanh(c, out=TC[t])
+            np.multiply(o, TC[t], out=Hs[t + 1])
+    cache = _LSTMCache()
+    cache.X, cache.W, cache.R = Xb, np.asarray(W[perm], dtype=dtype), \
+        np.asarray(R[perm], dtype=dtype)
+    cache.A, cache.Cs, cache.TC, cache.Hs, cache.perm = A, Cs, TC, Hs, perm
+    cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T, Cs[T].T)
+    return cache
+
+
+def _lstm_backward(cache, gY, ghT, gcT, need):
+    A, Cs, TC, Hs, R = cache.A, cache.Cs, cache.TC, cache.Hs, cache.R
+    T, N, H4 = A.shape
+    H = H4 // 4
+    F = cache.X.shape[2]
+    dtype = A.dtype
+    O, I, Fg, G = A[..., :H], A[..., H:2 * H], A[..., 2 * H:3 * H], A[..., 3 * H:]
+    # Everything that does not depend on the incoming gradient, for all steps at once.
+    P_o = TC * O * (1 - O)
+    Q = O * (1 - TC * TC)
+    P = np.empty((T, N, 3, H), dtype=dtype)
+    np.multiply(G * I, 1 - I, out=P[:, :, 0])
+    np.multiply(Cs[:-1] * Fg, 1 - Fg, out=P[:, :, 1])
+    np.multiply(I, 1 - G * G, out=P[:, :, 2])
+    gYb = np.transpose(np.asarray(gY, dtype=dtype), (2, 1, 0))  # (T, N, H) view
+    dZ = np.empty((T, N, H4), dtype=dtype)
+    dh = np.empty((N, H), dtype=dtype)
+    dh_rec = np.array(np.broadcast_to(np.asarray(ghT, dtype=dtype), (H, N)).T)
+    dc = np.array(np.broadcast_to(np.asarray(gcT, dtype=dtype), (H, N)).T)
+    tmp = np.empty((N, H), dtype=dtype)
+    for t in range(T - 1, -1, -1):
+        np.add(gYb[t], dh_rec, out=dh)
+        dz = dZ[t]
+        np.multiply(dh, P_o[t], out=dz[:, :H])
+        np.multiply(dh, Q[t], out=tmp)
+        dc += tmp
+        np.multiply(dc[:, None, :], P[t], out=dz[:, H:].reshape(N, 3, H))
+        dc *= Fg[t]
+        np.matmul(dz, R, out=dh_rec)
+    inv = np.argsort(cache.perm)
+    dZ2 = dZ.reshape(T * N, H4)
+    dW = (dZ2.T @ cache.X.reshape(T * N, F))[inv] if 3 in need else None
+    dR = (dZ2.T @ Hs[:-1].reshape(T * N, H))[inv] if 4 in need else None
+    db = dZ2.sum(axis=0)[inv] if 5 in need else None
+    dX = np.transpose((dZ2 @ cache.W).reshape(T, N, F), (2, 1, 0)) if 0 in need else None
+    return dX, dh_rec.T, dc.T, dW, dR, db
+
+
+@primitive
+def _lstm_core(X3, H0, C0, W, R, b, cache):
+    return cache.outputs
+
+
+def _lstm_vjp(argnums, ans, args, kwargs):
+    X3, H0, C0, W, R, b, cache = args
+
+    def vjp(g):
+        _no_higher("lstm", X3, H0, C0, W, R, b, g)
+        gY, ghT, gcT = g
+        dX, dH0, dC0, dW, dR, db = _lstm_backward(cache, gY, ghT, gcT, set(argnums))
+        full = (dX, _sum_to(dH0, np.shape(H0)), _sum_to(dC0, np.shape(C0)), dW, dR, db)
+        return tuple(full[i] for i in argnums)
+
+    return vjp
+
+
+defvjp_argnums(_lstm_core, _lstm_vjp)
+
+
+def lstm(X, H0, C0, weights, recurrent_weights, bias, *, data_format=None):
+    """Apply a long short-term memory (LSTM) layer to a whole sequence.
+
+    For every time step t, with gates in MATLAB's order i (input), f (forget), g (cell
+    candidate), o (output):
+    ``[i; f; g; o] = [σ; σ; tanh; σ](W x_t + R h_{t-1} + b)``,
+    ``c_t = f ⊙ c_{t-1} + i ⊙ g``, ``h_t = o ⊙ tanh(c_t)``.
+
+    .. math::
+        z_t = W x_t + R h_{t-1} + b,\\quad
+        c_t = \\sigma(z^f_t) \\odot c_{t-1} + \\sigma(z^i_t) \\odot \\tanh(z^g_t),\\quad
+        h_t = \\sigma(z^o_t) \\odot \\tanh(c_t)
+
+    Parameters
+    ----------
+    X : dlarray, format "CBT" shape (C, N, T); also "CB" (one step), "CT" (one observation),
+        or with S dims ("SCBT"), which are flattened with C in column-major (MATLAB) order.
+    H0 : dlarray or array, shape (H, N) or (H, 1)
+        Initial hidden state; a single column is shared by all observations.
+    C0 : dlarray or array, shape (H, N) or (H, 1)
+        Initial cell state.
+    weights : dlarray or array, shape (4H, C)
+        Input weights, row blocks i, f, g, o.
+    recurrent_weights : dlarray or array, shape (4H, H)
+        Recurrent weights, row blocks i, f, g, o. H is read from its second dimension.
+    bias : dlarray or array, 4H elements, e.g. shape (4H, 1)
+    data_format : str, optional
+        Format of an unformatted ``X``; the outputs are then unformatted.
+
+    Returns
+    -------
+    Y : dlarray, format "CBT" shape (H, N, T): the hidden state at every step (X's format
+        without S dims).
+    hidden_state : dlarray, format "CB" shape (H, N): h at the last step.
+    cell_state : dlarray, format "CB" shape (H, N): c at the last step.
+
+    Raises
+    ------
+    ValueError
+        X without a C dimension; weights, recurrent_weights or bias whose sizes do not match
+        4H; H0 or C0 of the wrong size.
+    RuntimeError
+        When asked for higher derivatives (``enable_higher_derivatives=True``) through lstm.
+
+    Notes
+    -----
+    Cost: one matrix product for the input projection of all steps, one (4H, H) x (H, N)
+    product per step, and a hand-written backward pass through time with one product per step.
+    All four gates take one ``exp`` per element: ``σ(z) = 1 / (1 + e^{-z})`` and
+    ``tanh(z) = 2σ(2z) − 1`` (overflow of ``e^{-z}`` correctly gives 0). Activations of every
+    step are stored for the backward pass: memory grows as ``4 H N T``.
+
+    MATLAB compatibility
+    --------------------
+    ``[Y, hiddenState, cellState] = lstm(X, H0, C0, weights, recurrentWeights, bias)`` with the
+    same weight layout and gate order, so weights trained in MATLAB work unchanged. Python
+    always returns the three outputs. Higher derivatives are not supported, as in MATLAB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray
+    >>> rng = np.random.default_rng(0)
+    >>> X = dlarray(rng.standard_normal((3, 2, 5)), "CBT")
+    >>> H = 4
+    >>> W, R = rng.standard_normal((4 * H, 3)), rng.standard_normal((4 * H, H))
+    >>> Y, h, c = lstm(X, np.zeros((H, 1)), np.zeros((H, 1)), W, R, np.zeros(4 * H))
+    >>> Y.fmt, Y.shape, h.fmt, h.shape
+    ('CBT', (4, 2, 5), 'CB', (4, 2))
+    """
+    func = "lstm"
+    layout, X3, out_fmt, num_features = _sequence_input(func, X, data_format)
+    W = _matrix(func, "weights", weights)
+    R = _matrix(func, "recurrent_weights", recurrent_weights)
+    H = _check_weights(func, 4, "i, f, g, o", num_features, W, R)
+    N = np.shape(getval(X3))[1]
+    b = _check_bias(func, _matrix(func, "bias", bias), 4 * H,
+                    f"Use shape ({4 * H}, 1): one bias per gate row.")
+    h0 = _check_state(func, "H0", H0, H, N)
+    c0 = _check_state(func, "C0", C0, H, N)
+    cache = _lstm_forward(*(np.asarray(getval(v)) for v in (X3, h0, c0, W, R, b)))
+    out = _lstm_core(X3, h0, c0, W, R, b, cache)
+    Y = _drop_missing(out[0], layout.fmt)
+    return layout.restore(Y, out_fmt), _state(layout, out[1]), _state(layout, out[2])
+
+
+def _state(layout, data):
+    """A returned (H, N) state: "CB" for formatted X, unformatted for data_format input."""
+    return dlarray._wrap(data, "CB" if layout.user_fmt is None else "")
+
+
+def _drop_missing(Y, fmt):
+    """(H, N, T) -> without the N or T axis when X has no B or no T dimension."""
+    shape = np.shape(getval(Y))
+    return anp.reshape(Y, tuple(shape[i] for i in range(3) if i == 0 or "BT"[i - 1] in fmt))
+
+
+def _sigmoid_ref(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _flatten_ref(X, fmt):
+    """Reference: X in format fmt -> list over t of (F, N) matrices, plus (N, T, out labels)."""
+    X = np.asarray(X, dtype=float)
+    perm = sorted(range(len(fmt)), key=lambda i: "SCBTU".index(fmt[i]))
+    canon = "".join(fmt[i] for i in perm)
+    X = np.transpose(X, perm)
+    if "B" not in canon:
+        X = np.expand_dims(X, canon.index("C") + 1)
+        canon = canon.replace("C", "CB")
+    if "T" not in canon:
+        X = X[..., None]
+        canon += "T"
+    nfeat = canon.index("C") + 1
+    N, T = X.shape[nfeat], X.shape[nfeat + 1]
+    steps = []
+    for t in range(T):
+        cols = [X[..., n, t].flatten(order="F") for n in range(N)]
+        steps.append(np.stack(cols, axis=1))
+    return steps
+
+
+def _out_ref(Yhnt, fmt):
+    """(H, N, T) reference result -> X's format without S, in the user's order."""
+    labels = "C" + "".join(label for label in "BT" if label in fmt)
+    Y = Yhnt
+    if "T" not in fmt:
+        Y = Y[:, :, 0]
+    if "B" not in fmt:
+        Y = Y[:, 0]
+    user = "".join(label for label in fmt if label in "CBT")
+    return np.transpose(Y, [labels.index(label) for label in user])
+
+
+def _lstm_reference(X, H0, C0, weights, recurrent_weights, bias, *, fmt):
+    steps = _flatten_ref(X, fmt)
+    H = recurrent_weights.shape[1]
+    N = steps[0].shape[1]
+    b = np.ravel(bias)
+    h = np.broadcast_to(np.asarray(H0, dtype=float).reshape(H, -1), (H, N)).copy()
+    c = np.broadcast_to(np.asarray(C0, dtype=float).reshape(H, -1), (H, N)).copy()
+    outs = []
+    for x in steps:
+        for n in range(N):
+            z = weights @ x[:, n] + recurrent_weights @ h[:, n] + b
+            i, f, g, o = (_sigmoid_ref(z[:H]), _sigmoid_ref(z[H:2 * H]), np.tanh(z[2 * H:3 * H]),
+                          _sigmoid_ref(z[3 * H:]))
+            c[:, n] = f * c[:, n] + i * g
+            h[:, n] = o * np.tanh(c[:, n])
+        outs.append(h.copy())
+    return _out_ref(np.stack(outs, axis=2), fmt), h, c
+
+
+def _sample_recurrent(num_gates, extra=None):
+    def sample(rng, dtype, n):
+        H, C = 3, 4
+
+        def params(num_features, bias_rows=num_gates * H):
+            return (sample_array(rng, (num_gates * H, num_features), dtype),
+                    sample_array(rng, (num_gates * H, H), dtype),
+                    sample_array(rng, (bias_rows, 1), dtype))
+
+        def states(cols):
+            return tuple(sample_array(rng, (H, cols), dtype) for _ in range(num_gates - 2)) \
+                if num_gates == 4 else (sample_array(rng, (H, cols), dtype),)
+
+        cases = [
+            Case("CBT", (sample_array(rng, (C, n, 5), dtype, "CBT"),) + states(n) + params(C),
+                 {}, ("CBT", "CB", "CB")[:num_gates - 1]),
+            Case("CBT shared H0", (sample_array(rng, (C, n, 3), dtype, "CBT"),) + states(1)
+                 + params(C), {}, ("CBT", "CB", "CB")[:num_gates - 1]),
+            Case("SCBT", (sample_array(rng, (2, C, n, 2), dtype, "SCBT"),) + states(n)
+                 + params(2 * C), {}, ("CBT", "CB", "CB")[:num_gates - 1]),
+            Case("CB one step", (sample_array(rng, (C, n), dtype, "CB"),) + states(n)
+                 + params(C), {}, ("CB", "CB", "CB")[:num_gates - 1]),
+            Case("unformatted TCB", (sample_array(rng, (4, C, n), dtype),) + states(n)
+                 + params(C), {"data_format": "TCB"}, ("", "", "")[:num_gates - 1]),
+        ]
+        if extra:
+            cases += extra(rng, dtype, n, params, states)
+        return cases
+
+    return sample
+
+
+register(OpRecord("lstm", lstm, _lstm_reference, _sample_recurrent(4),
+                  diff_argnums=(0, 1, 2, 3, 4, 5), second_order=False))
+
+
+# ---------------------------------------------------------------- gru
+
+_GRU_MODES = ("after-multiplication", "before-multiplication",
+              "recurrent-bias-after-multiplication")
+
+
+class _GRUCache:
+    __slots__ = ("X", "W", "R", "A", "Q", "Hs", "mode", "outputs")
+
+
+def _gru_forward(X3, H0, W, R, b, mode):
+    """Forward pass on raw arrays, batch-major like lstm; columns r, z, h̃."""
+    F, N, T = X3.shape
+    H = R.shape[1]
+    dtype = np.result_type(X3, W, R, b, H0)
+    half = np.ones(3 * H, dtype=dtype)
+    half[:2 * H] = 0.5  # r and z columns halved for the tanh form of the sigmoid
+    bW = b[:3 * H].astype(dtype, copy=False)
+    bR = b[3 * H:].astype(dtype, copy=False) if mode == 2 else None
+    Xb = _batch_major(X3, dtype)
+    WsT = np.ascontiguousarray(W.T * half, dtype=dtype)  # (F, 3H)
+    G = np.matmul(Xb.reshape(T * N, F), WsT).reshape(T, N, 3 * H)
+    G += bW * half
+    if bR is not None:
+        G[..., :2 * H] += 0.5 * bR[:2 * H]
+    RsT = np.ascontiguousarray(R.T * half, dtype=dtype)  # (H, 3H); h̃ columns unscaled
+    RhT = np.ascontiguousarray(R[2 * H:].T, dtype=dtype)
+    A = np.empty((T, N, 3 * H), dtype=dtype)  # r, z, h̃
+    Q = np.empty((T, N, H), dtype=dtype)  # after: R_h h (+ b_Rh); before: r * h
+    Hs = np.empty((T + 1, N, H), dtype=dtype)
+    Hs[0] = _state_rows(H0, H, N, dtype)
+    zr = np.empty((N, 3 * H), dtype=dtype)
+    tmp = np.empty((N, H), dtype=dtype)
+    for t in range(T):
+        h, a = Hs[t], A[t]
+        if mode == 1:
+            np.matmul(h, RsT[:, :2 * H], out=zr[:, :2 * H])
+        else:
+            np.matmul(h, RsT, out=zr)
+            if bR is not None:
+                zr[:, 2 * H:] += bR[2 * H:]
+        s = a[:, :2 * H]
+        np.add(G[t, :, :2 * H], zr[:, :2 * H], out=s)
+        np.tanh(s, out=s)
+        s *= 0.5
+        s += 0.5
+        r, z, hc = a[:, :H], a[:, H:2 * H], a[:, 2 * H:]
+        if mode == 1:
+            np.multiply(r, h, out=Q[t])
+            np.matmul(Q[t], RhT, out=hc)
+        else:
+            Q[t] = zr[:, 2 * H:]
+            np.multiply(r, Q[t], out=hc)
+        hc += G[t, :, 2 * H:]
+        np.tanh(hc, out=hc)
+        np.subtract(h, hc, out=tmp)
+        tmp *= z
+        np.add(hc, tmp, out=Hs[t + 1])
+    cache = _GRUCache()
+    cache.X, cache.W, cache.R = Xb, np.asarray(W, dtype=dtype), np.asarray(R, dtype=dtype)
+    cache.A, cache.Q, cache.Hs, cache.mode = A, Q, Hs, mode
+    cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T)
+    return cache
+
+
+def _gru_backward(cache, gY, ghT, need):
+    A, Q, Hs, R, mode = cache.A, cache.Q, cache.Hs, cache.R, cache.mode
+    T, N, H3 = A.shape
+    H = H3 // 3
+    F = cache.X.shape[2]
+    dtype = A.dtype
+    Rr, Z, Hc = A[..., :H], A[..., H:2 * H], A[..., 2 * H:]
+    P_h = (1 - Z) * (1 - Hc * Hc)  # d pre-candidate / d h
+    P_z = (Hs[:-1] - Hc) * Z * (1 - Z)  # d pre-z / d h
+    S_r = Rr * (1 - Rr)
+    gYb = np.transpose(np.asarray(gY, dtype=dtype), (2, 1, 0))
+    dZx = np.empty((T, N, 3 * H), dtype=dtype)  # pre-activations of the input projection
+    dZr = np.empty((T, N, 3 * H), dtype=dtype)  # pre-activations of the recurrent product
+    dh = np.empty((N, H), dtype=dtype)
+    dh_rec = np.array(np.broadcast_to(np.asarray(ghT, dtype=dtype), (H, N)).T)
+    tmp = np.empty((N, H), dtype=dtype)
+    Rh, Rrz = R[2 * H:], R[:2 * H]
+    for t in range(T - 1, -1, -1):
+        np.add(gYb[t], dh_rec, out=dh)
+        dx, dr = dZx[t], dZr[t]
+        da = dx[:, 2 * H:]
+        np.multiply(dh, P_h[t], out=da)
+        np.multiply(dh, P_z[t], out=dx[:, H:2 * H])
+        if mode == 1:
+            np.matmul(da, Rh, out=tmp)  # gradient w.r.t. r * h
+            np.multiply(tmp, Hs[t], out=dx[:, :H])
+            dx[:, :H] *= S_r[t]
+            dr[:, :2 * H] = dx[:, :2 * H]
+            np.matmul(dr[:, :2 * H], Rrz, out=dh_rec)
+            tmp *= Rr[t]
+            dh_rec += tmp
+        else:
+            np.multiply(da, Q[t], out=dx[:, :H])
+            dx[:, :H] *= S_r[t]
+            dr[:, :2 * H] = dx[:, :2 * H]
+            np.multiply(da, Rr[t], out=dr[:, 2 * H:])
+            np.matmul(dr, R, out=dh_rec)
+        np.multiply(dh, Z[t], out=tmp)
+        dh_rec += tmp
+    dZx2, dZr2 = dZx.reshape(T * N, H3), dZr.reshape(T * N, H3)
+    Hp = Hs[:-1].reshape(T * N, H)
+    dW = dZx2.T @ cache.X.reshape(T * N, F) if 2 in need else None
+    dR = None
+    if 3 in need:
+        if mode == 1:
+            dR = np.concatenate([dZr2[:, :2 * H].T @ Hp,
+                                 dZx2[:, 2 * H:].T @ Q.reshape(T * N, H)])
+        else:
+            dR = dZr2.T @ Hp
+    db = None
+    if 4 in need:
+        db = dZx2.sum(axis=0)
+        if mode == 2:
+            db = np.concatenate([db, dZr2.sum(axis=0)])
+    dX = np.transpose((dZx2 @ cache.W).reshape(T, N, F), (2, 1, 0)) if 0 in need else None
+    return dX, dh_rec.T, dW, dR, db
+
+
+@primitive
+def _gru_core(X3, H0, W, R, b, cache):
+    return cache.outputs
+
+
+def _gru_vjp(argnums, ans, args, kwargs):
+    X3, H0, W, R, b, cache = args
+
+    def vjp(g):
+        _no_higher("gru", X3, H0, W, R, b, g)
+        dX, dH0, dW, dR, db = _gru_backward(cache, g[0], g[1], set(argnums))
+        full = (dX, _sum_to(dH0, np.shape(H0)), dW, dR, db)
+        return tuple(full[i] for i in argnums)
+
+    return vjp
+
+
+defvjp_argnums(_gru_core, _gru_vjp)
+
+
+def gru(X, H0, weights, recurrent_weights, bias, *, reset_gate_mode="after-multiplication",
+        data_format=None):
+    """Apply a gated recurrent unit (GRU) layer to a whole sequence.
+
+    Gates in MATLAB's order r (reset), z (update), h̃ (candidate):
+    ``r = σ(W_r x + R_r h + b_r)``, ``z = σ(W_z x + R_z h + b_z)``,
+    ``h̃ = tanh(W_h x + r ⊙ (R_h h) + b_h)`` (default ``reset_gate_mode``),
+    ``h_t = (1 − z) ⊙ h̃ + z ⊙ h_{t−1}``.
+
+    .. math::
+        h_t = (1 - z_t) \\odot \\tilde h_t + z_t \\odot h_{t-1}
+
+    ``reset_gate_mode`` chooses the candidate:
+
+    * ``"after-multiplication"``: ``h̃ = tanh(W_h x + b_h + r ⊙ (R_h h))``
+    * ``"before-multiplication"``: ``h̃ = tanh(W_h x + b_h + R_h (r ⊙ h))``
+    * ``"recurrent-bias-after-multiplication"``: bias has 6H elements, the input biases
+      ``b_W`` (r, z, h̃) followed by the recurrent biases ``b_R``;
+      ``r = σ(W_r x + b_Wr + R_r h + b_Rr)`` (z likewise) and
+      ``h̃ = tanh(W_h x + b_Wh + r ⊙ (R_h h + b_Rh))`` (the cuDNN/PyTorch form).
+
+    Parameters
+    ----------
+    X : dlarray, format "CBT" shape (C, N, T); also "CB", "CT", or with S dims flattened with C
+        in column-major order.
+    H0 : dlarray or array, shape (H, N) or (H, 1)
+    weights : dlarray or array, shape (3H, C), row blocks r, z, h̃
+    recurrent_weights : dlarray or array, shape (3H, H), row blocks r, z, h̃
+    bias : dlarray or array, 3H elements (6H for "recurrent-bias-after-multiplication")
+    reset_gate_mode : str, default "after-multiplication"
+    data_format : str, optional
+        Format of an unformatted ``X``; the outputs are then unformatted.
+
+    Returns
+    -------
+    Y : dlarray, format "CBT" shape (H, N, T) (X's format without S dims)
+    hidden_state : dlarray, format "CB" shape (H, N)
+
+    Raises
+    ------
+    ValueError
+        Unknown ``reset_gate_mode``; weight, bias or H0 sizes that do not match 3H (6H).
+    RuntimeError
+        When asked for higher derivatives through gru.
+
+    Notes
+    -----
+    Same structure as :func:`lstm`: one input projection for all steps, one recurrent product
+    per step (two in "before-multiplication" mode), hand-written backward pass through time.
+
+    MATLAB compatibility
+    --------------------
+    ``[Y, hiddenState] = gru(X, H0, weights, recurrentWeights, bias, ResetGateMode=mode)``
+    becomes ``gru(..., reset_gate_mode=mode)``. The gate order r, z, h̃ and the 6H bias layout
+    are taken from MATLAB's documentation of ``gruLayer`` as we understand it (not verified
+    against a MATLAB installation). Higher derivatives are not supported, as in MATLAB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dlnotebooks import dlarray
+    >>> rng = np.random.default_rng(0)
+    >>> X = dlarray(rng.standard_normal((3, 2, 5)), "CBT")
+    >>> W, R = rng.standard_normal((6, 3)), rng.standard_normal((6, 2))
+    >>> Y, h = gru(X, np.zeros((2, 1)), W, R, np.zeros(6))
+    >>> Y.fmt, Y.shape, h.shape
+    ('CBT', (2, 2, 5), (2, 2))
+    """
+    func = "gru"
+    mode = _GRU_MODES.index(_checks.choice(func, "reset_gate_mode", reset_gate_mode,
+                                           _GRU_MODES))
+    layout, X3, out_fmt, num_features = _sequence_input(func, X, data_format)
+    W = _matrix(func, "weights", weights)
+    R = _matrix(func, "recurrent_weights", recurrent_weights)
+    H = _check_weights(func, 3, "r, z, h̃", num_features, W, R)
+    N = np.shape(getval(X3))[1]
+    nb = 6 * H if mode == 2 else 3 * H
+    b = _check_bias(func, _matrix(func, "bias", bias), nb,
+                    f"Use shape ({nb}, 1)" + (": input biases then recurrent biases."
+                                              if mode == 2 else "."))
+    h0 = _check_state(func, "H0", H0, H, N)
+    cache = _gru_forward(*(np.asarray(getval(v)) for v in (X3, h0, W, R, b)), mode)
+    out = _gru_core(X3, h0, W, R, b, cache)
+    return layout.restore(_drop_missing(out[0], layout.fmt), out_fmt), _state(layout, out[1])
+
+
+def _gru_reference(X, H0, weights, recurrent_weights, bias, *, fmt,
+                   reset_gate_mode="after-multiplication"):
+    steps = _flatten_ref(X, fmt)
+    H = recurrent_weights.shape[1]
+    N = steps[0].shape[1]
+    b = np.ravel(bias)
+    bW, bR = b[:3 * H], (b[3 * H:] if b.size == 6 * H else np.zeros(3 * H))
+    Wr, Wz, Wh = weights[:H], weights[H:2 * H], weights[2 * H:]
+    Rr, Rz, Rh = recurrent_weights[:H], recurrent_weights[H:2 * H], recurrent_weights[2 * H:]
+    h = np.broadcast_to(np.asarray(H0, dtype=float).reshape(H, -1), (H, N)).copy()
+    outs = []
+    for x in steps:
+        for n in range(N):
+            hp, xn = h[:, n].copy(), x[:, n]
+            r = _sigmoid_ref(Wr @ xn + bW[:H] + Rr @ hp + bR[:H])
+            z = _sigmoid_ref(Wz @ xn + bW[H:2 * H] + Rz @ hp + bR[H:2 * H])
+            if reset_gate_mode == "before-multiplication":
+                cand = np.tanh(Wh @ xn + bW[2 * H:] + Rh @ (r * hp))
+            else:
+                cand = np.tanh(Wh @ xn + bW[2 * H:] + r * (Rh @ hp + bR[2 * H:]))
+            h[:, n] = (1 - z) * cand + z * hp
+        outs.append(h.copy())
+    return _out_ref(np.stack(outs, axis=2), fmt), h
+
+
+def _gru_extra(rng, dtype, n, params, states):
+    C = 4
+    return [
+        Case("before-multiplication", (sample_array(rng, (C, n, 4), dtype, "CBT"),)
+             + states(n) + params(C), {"reset_gate_mode": "before-multiplication"},
+             ("CBT", "CB")),
+        Case("recurrent-bias-after", (sample_array(rng, (C, n, 4), dtype, "CBT"),)
+             + states(1) + params(C, 18),
+             {"reset_gate_mode": "recurrent-bias-after-multiplication"}, ("CBT", "CB")),
+    ]
+
+
+register(OpRecord("gru", gru, _gru_reference, _sample_recurrent(3, _gru_extra),
+                  diff_argnums=(0, 1, 2, 3, 4), second_order=False))

@@ -1,0 +1,158 @@
+"""ctc: brute-force agreement, masks, batching, numerical range, errors."""
+
+import itertools
+
+import numpy as np
+import pytest
+
+import dlnotebooks as dl
+from dlnotebooks import dlarray, dlfeval, dlgradient, extractdata
+
+
+def _probs(rng, C, N, T):
+    e = np.exp(rng.standard_normal((C, N, T)))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def _brute_force(y, labels, blank):
+    """-log of the summed probability of every path of length T that collapses to labels."""
+    C, T = y.shape
+    total = 0.0
+    for path in itertools.product(range(C), repeat=T):
+        collapsed = [k for i, k in enumerate(path) if i == 0 or k != path[i - 1]]
+        if [k for k in collapsed if k != blank] == list(labels):
+            total += np.prod([y[k, t] for t, k in enumerate(path)])
+    return -np.log(total)
+
+
+@pytest.mark.parametrize("labels,blank", [([1, 2], 0), ([1, 1], 0), ([2], 0), ([0, 1, 0], 3),
+                                          ([], 0)])
+def test_matches_enumeration_of_all_paths(labels, blank):
+    rng = np.random.default_rng(0)
+    C, T = 4, 5
+    y = _probs(rng, C, 1, T)
+    S = max(len(labels), 1)
+    targets = np.zeros((1, S), dtype=int) + (1 if blank == 0 else 0)
+    targets[0, :len(labels)] = labels
+    tmask = np.zeros((1, S), dtype=bool)
+    tmask[0, :len(labels)] = True
+    loss = dl.ctc(dlarray(y, "CBT"), targets, np.ones((1, T)), tmask, blank_index=blank)
+    assert float(loss) == pytest.approx(_brute_force(y[:, 0], labels, blank), rel=1e-12)
+
+
+def test_batch_equals_observations_one_at_a_time_and_reductions():
+    rng = np.random.default_rng(1)
+    C, N, T, S = 6, 5, 9, 4
+    Y = _probs(rng, C, N, T)
+    targets = rng.integers(1, C, size=(N, S))
+    tlen = np.array([1, 4, 2, 3, 0])
+    ylen = np.array([9, 8, 5, 9, 3])
+    tmask = np.arange(S)[None] < tlen[:, None]
+    ymask = np.arange(T)[None] < ylen[:, None]
+    per_obs = [float(dl.ctc(dlarray(Y[:, n:n + 1, :ylen[n]], "CBT"), targets[n:n + 1, :tlen[n]]
+                            if tlen[n] else np.ones((1, 1), int), np.ones((1, ylen[n])),
+                            np.ones((1, max(tlen[n], 1))) * (tlen[n] > 0)))
+               for n in range(N)]
+    mean = dl.ctc(dlarray(Y, "CBT"), targets, ymask, tmask)
+    total = dl.ctc(dlarray(Y, "CBT"), targets, ymask, tmask, reduction="sum")
+    assert float(mean) == pytest.approx(np.mean(per_obs), rel=1e-12)
+    assert float(total) == pytest.approx(np.sum(per_obs), rel=1e-12)
+    assert mean.fmt == "" and mean.shape == ()
+
+
+def test_masks_select_entries_in_order_and_masked_steps_get_no_gradient():
+    rng = np.random.default_rng(2)
+    C, T = 5, 7
+    Y = dlarray(_probs(rng, C, 1, T), "CBT")
+    ymask = np.array([[0, 1, 1, 0, 1, 1, 1]], dtype=bool)  # left padding and a gap
+    targets = np.array([[9, 3, 1, 9]])  # 9s are padding outside the mask
+    tmask = np.array([[0, 1, 1, 0]], dtype=bool)
+    loss = dl.ctc(Y, targets, ymask, tmask)
+    compact = dlarray(extractdata(Y)[:, :, ymask[0]], "CBT")
+    ref = dl.ctc(compact, np.array([[3, 1]]), np.ones((1, 5)), np.ones((1, 2)))
+    assert float(loss) == pytest.approx(float(ref), rel=1e-12)
+    g = dlfeval(lambda Y: dlgradient(dl.ctc(Y, targets, ymask, tmask), Y), Y)
+    assert np.all(extractdata(g)[:, :, ~ymask[0]] == 0)
+    assert np.all(np.isfinite(extractdata(g)))
+
+
+def test_long_sequences_do_not_underflow_and_zero_probabilities_are_fine():
+    rng = np.random.default_rng(3)
+    C, T = 4, 800
+    y = _probs(rng, C, 1, T)
+    y[3] = 0.0  # a class that never occurs: log(0) must not produce warnings or NaN
+    y /= y.sum(axis=0, keepdims=True)
+    Y = dlarray(y, "CBT")
+    loss, g = dlfeval(lambda Y: (lambda l: (l, dlgradient(l, Y)))(
+        dl.ctc(Y, np.array([[1, 2, 1]]), np.ones((1, T)), np.ones((1, 3)))), Y)
+    assert np.isfinite(float(loss)) and float(loss) > 100
+    assert np.all(np.isfinite(extractdata(g)))
+
+
+def test_impossible_target_gives_inf_loss_and_zero_gradient():
+    y = np.full((3, 1, 3), 1 / 3)
+    y[2] = 0.0
+    y /= y.sum(axis=0, keepdims=True)
+    Y = dlarray(y, "CBT")
+    loss, g = dlfeval(lambda Y: (lambda l: (l, dlgradient(l, Y)))(
+        dl.ctc(Y, np.array([[2]]), np.ones((1, 3)), np.ones((1, 1)))), Y)
+    assert float(loss) == np.inf
+    assert np.all(extractdata(g) == 0)
+
+
+def test_float32_stays_float32():
+    rng = np.random.default_rng(4)
+    Y = dlarray(_probs(rng, 5, 2, 6).astype(np.float32), "CBT")
+    loss = dl.ctc(Y, np.array([[1, 2], [3, 3]]), np.ones((2, 6)), np.ones((2, 2)))
+    assert loss.dtype == np.float32
+
+
+def _call(**overrides):
+    rng = np.random.default_rng(5)
+    args = dict(Y=dlarray(_probs(rng, 4, 2, 5), "CBT"), targets=np.array([[1, 2], [3, 1]]),
+                Y_mask=np.ones((2, 5)), target_mask=np.ones((2, 2)))
+    args.update(overrides)
+    return dl.ctc(args.pop("Y"), args.pop("targets"), args.pop("Y_mask"),
+                  args.pop("target_mask"), **args)
+
+
+@pytest.mark.parametrize("overrides,exc,match", [
+    (dict(targets=np.array([[1, 1, 1, 2], [1, 2, 3, 1]]), target_mask=np.ones((2, 4))),
+     ValueError, r"ctc: targets of observation 0 cannot fit the input length: 4 labels with 2 "
+                 r"repeated neighbours need at least 6 time steps; got 5 time steps in Y_mask"),
+    (dict(Y_mask=np.array([[1, 1, 1, 1, 1], [1, 0, 0, 0, 0]])), ValueError,
+     r"ctc: targets of observation 1 cannot fit the input length"),
+    (dict(targets=np.array([[1, 4], [3, 1]])), ValueError,
+     r"ctc: targets must hold 0-based class indices in \[0, 3\]; got values such as \[4\]"),
+    (dict(targets=np.array([[1, 0], [3, 1]])), ValueError,
+     r"ctc: targets must not contain the blank index 0"),
+    (dict(targets=np.array([[1.5, 2], [3, 1]])), ValueError, r"ctc: targets must hold integer"),
+    (dict(Y_mask=np.ones((2, 4))), ValueError, r"ctc: Y_mask must have shape \(N, T\) = "
+                                               r"\(2, 5\); got shape \(2, 4\)"),
+    (dict(target_mask=np.ones((3, 2))), ValueError, r"ctc: target_mask must have shape"),
+    (dict(Y_mask=np.full((2, 5), 0.5)), ValueError, r"ctc: Y_mask must hold logical values"),
+    (dict(Y_mask=np.array([[1, 1, 1, 1, 1], [0, 0, 0, 0, 0]]), targets=np.array([[1, 2], [3, 1]]),
+          target_mask=np.array([[1, 1], [0, 0]])), ValueError,
+     r"ctc: Y_mask must include at least one time step per observation; got none for "
+     r"observation 1"),
+    (dict(blank_index=4), ValueError, r"ctc: blank_index must be a 0-based class index below 4"),
+    (dict(reduction="none"), ValueError, r"ctc: reduction must be one of 'mean', 'sum'"),
+    (dict(Y=dlarray(np.ones((4, 2)), "CB")), ValueError, r'ctc: Y must have format "CBT"'),
+])
+def test_errors(overrides, exc, match):
+    with pytest.raises(exc, match=match):
+        _call(**overrides)
+
+
+def test_higher_derivatives_raise():
+    rng = np.random.default_rng(6)
+    Z = dlarray(rng.standard_normal((4, 1, 5)), "CBT")
+
+    def second(Z):
+        loss = dl.ctc(dl.softmax(Z), np.array([[1, 2]]), np.ones((1, 5)), np.ones((1, 2)))
+        g = dlgradient(loss, Z, enable_higher_derivatives=True)
+        return dlgradient(np.sum(g ** 2), Z)
+
+    with pytest.raises(RuntimeError, match=r"ctc: higher derivatives are not supported through "
+                                           r"ctc; MATLAB does not support them either"):
+        dlfeval(second, Z)
