@@ -1,0 +1,72 @@
+"""Exercises of notebook 12 (CTC)."""
+
+from ._framework import exercise
+
+
+def _collapse(path, blank):
+    merged = [c for k, c in enumerate(path) if k == 0 or c != path[k - 1]]
+    return [c for c in merged if c != blank]
+
+
+def _remove_then_merge(path, blank):
+    kept = [c for c in path if c != blank]
+    return [c for k, c in enumerate(kept) if k == 0 or c != kept[k - 1]]
+
+
+@exercise(
+    "12.1", "Collapse a CTC path",
+    hints=["First merge runs of the same class: keep path[k] when it differs from path[k-1].",
+           "Only then drop the blanks — the order matters: a blank separates two equal labels."],
+    solution="""
+    def collapse(path, blank):
+        merged = [c for k, c in enumerate(path) if k == 0 or c != path[k - 1]]
+        return [c for c in merged if c != blank]
+    """,
+    reference=lambda: _collapse,
+    wrong_answers=[lambda: _remove_then_merge,
+                   lambda: (lambda path, blank: [c for c in path if c != blank])],
+)
+def _(collapse, report):
+    cases = [([0, 3, 3, 0, 3, 5, 5], 0), ([1, 1, 1], 0), ([0, 0, 0], 0), ([2, 0, 2, 2, 7], 7),
+             ([4, 9, 9, 4], 0)]
+    for path, blank in cases:
+        got = list(collapse(list(path), blank))
+        want = _collapse(path, blank)
+        if got != want:
+            hint = ""
+            if got == _remove_then_merge(path, blank):
+                hint = " You removed the blanks before merging, so the two 3s separated by a " \
+                       "blank merged into one."
+            elif got == [c for c in path if c != blank]:
+                hint = " Repeated classes in a row must merge into one."
+            report.stop(f"collapse({path}, blank={blank}) should be {want}; got {got}.{hint}")
+    report.note("merge first, then drop blanks — the blank is what lets '3 3' exist.")
+
+
+def _min_steps(labels):
+    return len(labels) + sum(1 for a, b in zip(labels, labels[1:]) if a == b)
+
+
+@exercise(
+    "12.2", "How many time steps does a target need?",
+    hints=["Each label needs one step.",
+           "Two equal neighbours need a blank between them: count the pairs labels[k] == "
+           "labels[k+1]."],
+    solution="""
+    def min_time_steps(labels):
+        repeats = sum(1 for a, b in zip(labels, labels[1:]) if a == b)
+        return len(labels) + repeats
+    """,
+    reference=lambda: _min_steps,
+    wrong_answers=[lambda: (lambda labels: len(labels)),
+                   lambda: (lambda labels: 2 * len(labels) + 1)],
+)
+def _(min_time_steps, report):
+    for labels in ([3, 1, 4], [7, 7, 7], [5, 5, 2, 2, 9], [8]):
+        got = min_time_steps(list(labels))
+        want = _min_steps(labels)
+        if got != want:
+            report.stop(f"{labels} needs {want} time steps; got {got}. "
+                        + ("Equal neighbours need a blank between them."
+                           if got == len(labels) else
+                           "Blanks are only required between equal neighbours."))
