@@ -54,6 +54,10 @@ class MetricHistory:
         values = np.array([r[1] for r in records], dtype=float)
         return steps, values
 
+    def times(self):
+        """Seconds since the monitor's creation at which each value was recorded, ``(n,)``."""
+        return np.array([r[2] for r in list(self.records)], dtype=float)
+
     def __len__(self):
         return len(self.records)
 
