@@ -179,14 +179,16 @@ class GradientRenderer:
         for k, path in enumerate(paths):
             (self.norm_lines[path],) = left.plot(
                 [], [], color=COLORS[k % len(COLORS)],
-                linestyle=STYLES[(k // len(COLORS)) % len(STYLES)], linewidth=1.2, markersize=3,
+                linestyle=STYLES[k % len(STYLES)], linewidth=1.2, markersize=3,
                 label=path)
         self.threshold_line = left.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
         left.set_title("Gradient norm per parameter", fontsize=10)
         left.grid(True, alpha=0.3)
         left.tick_params(labelsize=8)
-        if len(paths) <= 8:
-            left.legend(fontsize=7, loc="best")
+        # Line styles vary with the colour, and the legend is always there, so the lines can be
+        # told apart in greyscale too; more parameters get a denser two-column legend.
+        left.legend(fontsize=7 if len(paths) <= 8 else 6, loc="best",
+                    ncol=1 if len(paths) <= 8 else 2)
         self.boxes = {}
         for row, path in enumerate(reversed(paths)):
             (whisker,) = right.plot([], [], color="0.35", linewidth=1)
