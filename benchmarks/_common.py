@@ -18,6 +18,22 @@ def best_time(step, *, repeats=7, warmup=2):
     return min(times)
 
 
+def best_times_alternating(steps, *, repeats=15, warmup=3):
+    """Best wall time of each step in ``steps``, timing them in turn so that a busy machine
+    slows all of them alike (a fairer ratio than timing one after the other)."""
+    for step in steps:
+        for _ in range(warmup):
+            step()
+    best = [float("inf")] * len(steps)
+    for _ in range(repeats):
+        for k, step in enumerate(steps):
+            gc.collect()
+            start = time.perf_counter()
+            step()
+            best[k] = min(best[k], time.perf_counter() - start)
+    return best
+
+
 def peak_memory(step):
     """Peak bytes allocated by Python/NumPy during one ``step()`` (tracemalloc)."""
     gc.collect()

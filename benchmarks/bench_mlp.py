@@ -8,12 +8,11 @@ Run: ``python benchmarks/bench_mlp.py`` (PyTorch is optional: ``pip install torc
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import best_time, report, torch_or_none  # noqa: E402
+from _common import best_time, best_times_alternating, report, torch_or_none  # noqa: E402
 
 import dlnotebooks as dl  # noqa: E402
 from dlnotebooks import dlarray, dlfeval, dlgradient  # noqa: E402
@@ -98,14 +97,23 @@ def main():
     print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, Adam "
           f"(numpy {np.__version__}{', torch ' + torch.__version__ if torch else ''}"
           f"{', OMP_NUM_THREADS=' + threads if threads else ''})")
-    ours = best_time(dl_step_factory(rng, X, labels), repeats=15, warmup=3)
-    reference = None
-    if torch is not None:
-        reference = best_time(torch_step_factory(torch, X, labels), repeats=15, warmup=3)
-    report("training step", ours, reference)
-    start = time.perf_counter()
+    ours_step = dl_step_factory(rng, X, labels)
+    if torch is None:
+        report("training step", best_time(ours_step, repeats=30, warmup=3))
+    else:
+        torch.set_num_threads(_blas_threads())
+        ours, reference = best_times_alternating(
+            [ours_step, torch_step_factory(torch, X, labels)], repeats=30)
+        report(f"training step ({_blas_threads()} thread(s) each)", ours, reference)
     print(f"import dlnotebooks: {import_time() * 1000:.0f} ms (best of 3, fresh interpreter)")
-    del start
+
+
+def _blas_threads():
+    """Threads NumPy's BLAS uses: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else the cores."""
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if os.environ.get(name):
+            return int(os.environ[name])
+    return os.cpu_count() or 1
 
 
 if __name__ == "__main__":

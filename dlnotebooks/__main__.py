@@ -40,6 +40,9 @@ def build_parser():
         sub = commands.add_parser(command.name, help=command.help)
         command.configure(sub)
         sub.set_defaults(_run=command.run)
+    from .cli import add_course_commands
+
+    add_course_commands(commands)
     return parser
 
 

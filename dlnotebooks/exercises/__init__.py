@@ -4,9 +4,9 @@
 import importlib
 import pkgutil
 
-from ._framework import Exercise, Feedback, all_exercises, exercise, get
+from ._framework import TODO, Exercise, Feedback, all_exercises, exercise, get
 
-__all__ = ["get", "all_exercises", "Exercise", "Feedback", "exercise"]
+__all__ = ["get", "all_exercises", "Exercise", "Feedback", "exercise", "TODO"]
 
 
 def _load_all():

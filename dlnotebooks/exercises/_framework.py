@@ -14,9 +14,55 @@ checks that ``check()`` accepts the first and rejects the others.
 
 import textwrap
 
-__all__ = ["Exercise", "Feedback", "get", "exercise", "all_exercises"]
+__all__ = ["Exercise", "Feedback", "get", "exercise", "all_exercises", "TODO"]
 
 _EXERCISES = {}
+
+
+class _Todo:
+    """The placeholder answer of a student notebook: ``my_answer = dl.exercises.TODO``.
+
+    ``check()`` reports an exercise whose answer is (or contains) ``TODO`` as not yet done
+    instead of running the checker. Calling it, indexing it or taking an attribute gives
+    ``TODO`` back, so a check cell such as ``ex.check(my_fn(3))`` still runs.
+    """
+
+    def __repr__(self):
+        return "TODO"
+
+    def __call__(self, *args, **kwargs):
+        return self
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self
+
+    def __getitem__(self, key):
+        return self
+
+    def __bool__(self):
+        return False
+
+    def _same(self, *args):
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = _same
+    __truediv__ = __rtruediv__ = __matmul__ = __rmatmul__ = __pow__ = __rpow__ = _same
+    __neg__ = __pos__ = __abs__ = _same
+
+
+TODO = _Todo()
+
+
+def _is_todo(answer, depth=0):
+    if answer is TODO:
+        return True
+    if depth < 3 and isinstance(answer, (tuple, list)):
+        return any(_is_todo(a, depth + 1) for a in answer)
+    if depth < 3 and isinstance(answer, dict):
+        return any(_is_todo(a, depth + 1) for a in answer.values())
+    return False
 
 
 class Feedback:
@@ -84,7 +130,14 @@ class Exercise:
         self._next_hint = 0
 
     def check(self, *answer):
-        """Check an answer and return :class:`Feedback` with specific messages."""
+        """Check an answer and return :class:`Feedback` with specific messages.
+
+        An answer that is (or contains) :data:`TODO`, the placeholder of a student notebook,
+        is reported as not yet done; the checker does not run.
+        """
+        if _is_todo(answer):
+            return Feedback(self.id, False, [
+                "not done yet: replace TODO with your code (ex.hint() helps)."])
         report = _Report()
         try:
             self._checker(*answer, report)

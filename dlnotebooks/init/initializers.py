@@ -468,17 +468,17 @@ _FAN_KINDS = ("fullyconnect", "conv", "grouped-conv", "transposed-conv", "lstm",
 def fan_in_out(kind, shape):
     """Return ``(num_in, num_out)`` for weights of a given kind and MATLAB-layout shape.
 
-    ================  ===============================  ==========================  ===========
-    kind              shape                            num_in                      num_out
-    ================  ===============================  ==========================  ===========
-    "fullyconnect"    (num_out, num_in)                num_in                      num_out
-    "conv"            (*filter, C, F)                  prod(filter)*C              prod(filter)*F
-    "grouped-conv"    (*filter, C/g, F/g, g)           prod(filter)*C/g            prod(filter)*F/g
-    "transposed-conv" (*filter, F, C)                  prod(filter)*F              prod(filter)*C
-    "lstm"            (4H, input) or (4H, H)           input (or H)                4H
-    "gru"             (3H, input) or (3H, H)           input (or H)                3H
-    "embedding"       (embedding_dim, num_words)       num_words                   embedding_dim
-    ================  ===============================  ==========================  ===========
+    =================  ===============================  ==========================  ===========
+    kind               shape                            num_in                      num_out
+    =================  ===============================  ==========================  ===========
+    "fullyconnect"     (num_out, num_in)                num_in                      num_out
+    "conv"             (filter…, C, F)                  prod(filter)·C              prod(filter)·F
+    "grouped-conv"     (filter…, C/g, F/g, g)           prod(filter)·C/g            prod(filter)·F/g
+    "transposed-conv"  (filter…, F, C)                  prod(filter)·F              prod(filter)·C
+    "lstm"             (4H, input) or (4H, H)           input (or H)                4H
+    "gru"              (3H, input) or (3H, H)           input (or H)                3H
+    "embedding"        (embedding_dim, num_words)       num_words                   embedding_dim
+    =================  ===============================  ==========================  ===========
 
     Parameters
     ----------

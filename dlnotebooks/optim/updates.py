@@ -140,31 +140,51 @@ def adamupdate(params, grad, avg_g, avg_sq_g, iteration, learn_rate=0.001, grad_
     for i, (leaf, path) in enumerate(zip(leaves, paths)):
         p = leaf_value(func, "params", leaf, path)
         g = st["grad"][i]
-        dtype = p.dtype
-        g = g.astype(dtype, copy=False)
-        # Each pass writes into a buffer where it can: the step is memory-bound.
-        scratch = np.multiply(g, 1 - b1)
-        if st["avg_g"] is None:
-            m = scratch.copy()
-        else:
-            m = np.multiply(st["avg_g"][i], b1, dtype=dtype)
-            m += scratch
-        np.multiply(g, g, out=scratch)
-        scratch *= 1 - b2
-        if st["avg_sq_g"] is None:
-            v = scratch.copy()
-        else:
-            v = np.multiply(st["avg_sq_g"][i], b2, dtype=dtype)
-            v += scratch
-        update = np.sqrt(v, out=scratch)
-        update += eps_hat
-        np.divide(m, update, out=update)
-        update *= step
-        new_p.append((p - update).astype(dtype, copy=False))
-        new_m.append(m.astype(dtype, copy=False))
-        new_v.append(v.astype(dtype, copy=False))
+        m_old = None if st["avg_g"] is None else st["avg_g"][i]
+        v_old = None if st["avg_sq_g"] is None else st["avg_sq_g"][i]
+        p_new, m, v = _adam_leaf(p, g, m_old, v_old, b1, b2, step, eps_hat)
+        new_p.append(p_new)
+        new_m.append(m)
+        new_v.append(v)
     return (replace(rebuild(treedef, leaves, new_p)), rebuild(treedef, leaves, new_m),
             rebuild(treedef, leaves, new_v))
+
+
+_BLOCK = 65536  # elements per chunk: the arrays of one chunk stay in the CPU's cache
+
+
+def _adam_leaf(p, g, m_old, v_old, b1, b2, step, eps_hat):
+    """One Adam update of one array, in cache-sized chunks (the step is memory-bound).
+
+    Returns new arrays (p, m, v) of p's dtype; the inputs are never written.
+    """
+    dtype = p.dtype
+    shape = p.shape
+    pf = p.reshape(-1)
+    gf = np.asarray(g, dtype=dtype).reshape(-1)
+    mf = None if m_old is None else np.asarray(m_old, dtype=dtype).reshape(-1)
+    vf = None if v_old is None else np.asarray(v_old, dtype=dtype).reshape(-1)
+    new_p, m, v = np.empty_like(pf), np.empty_like(pf), np.empty_like(pf)
+    scratch = np.empty(min(_BLOCK, pf.size), dtype=dtype)
+    for start in range(0, pf.size, _BLOCK):
+        stop = min(start + _BLOCK, pf.size)
+        sc, gs, ms, vs = scratch[:stop - start], gf[start:stop], m[start:stop], v[start:stop]
+        np.multiply(gs, 1 - b1, out=ms)
+        if mf is not None:
+            np.multiply(mf[start:stop], b1, out=sc)
+            ms += sc
+        np.multiply(gs, gs, out=vs)
+        vs *= 1 - b2
+        if vf is not None:
+            np.multiply(vf[start:stop], b2, out=sc)
+            vs += sc
+        # theta - lr * mhat / (sqrt(vhat) + eps), rearranged to avoid two extra passes
+        np.sqrt(vs, out=sc)
+        sc += eps_hat
+        np.divide(ms, sc, out=sc)
+        sc *= step
+        np.subtract(pf[start:stop], sc, out=new_p[start:stop])
+    return new_p.reshape(shape), m.reshape(shape), v.reshape(shape)
 
 
 def dlupdate(fun, params, *more):
