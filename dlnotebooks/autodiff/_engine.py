@@ -406,11 +406,8 @@ def _finish(g, leaf):
     if g is None:
         return dlarray._wrap(np.zeros(shape, dtype=dtype), leaf._fmt)
     if not isbox(g) and not isinstance(g, np.ndarray):
-        # autograd may hand back sparse or scalar gradients; densify them.
-        g = add_outgrads(None, g)[0] if not np.isscalar(g) else g
-        if hasattr(g, "mut_add"):
-            g = g.mut_add(np.zeros(shape, dtype=dtype))
-        g = np.asarray(g)
+        # autograd may hand back sparse (indexing) or scalar gradients; add_outgrads densifies.
+        g = np.asarray(add_outgrads(None, g)[0])
     if np.shape(getval(g)) != shape:
         g = g * np.ones(shape, dtype=dtype) if isbox(g) else np.broadcast_to(g, shape).copy()
     if not isbox(g) and g.dtype != dtype:

@@ -34,7 +34,7 @@ _NOT_GIVEN = object()
 def _as_data(data, dtype):
     if isbox(data):
         if dtype is not None:
-            data = anp.astype(data, dtype) if hasattr(anp, "astype") else data * np.ones((), dtype)
+            data = _box_astype(data, dtype)
         return data
     if isinstance(data, np.ndarray):
         if data.dtype == object:
@@ -183,33 +183,29 @@ class dlarray:
         return np.array(arr, copy=True) if copy else arr
 
     def __float__(self):
-        return float(np.asarray(getval(self._data)).reshape(-1)[0]) if self.size == 1 else \
-            self._scalar_error("float")
+        return float(self._only_element("float"))
 
     def __int__(self):
-        return int(np.asarray(getval(self._data)).reshape(-1)[0]) if self.size == 1 else \
-            self._scalar_error("int")
+        return int(self._only_element("int"))
 
     def __bool__(self):
-        if self.size != 1:
-            self._scalar_error("bool")
-        return bool(np.asarray(getval(self._data)).reshape(-1)[0])
+        return bool(self._only_element("bool"))
 
     def __index__(self):
         if self.size != 1 or self.dtype.kind not in "iu":
             raise TypeError("dlarray: only a one-element integer dlarray can be used as an index.")
         return int(self)
 
-    def _scalar_error(self, kind):
-        raise TypeError(
-            f"dlarray: {kind}() needs a one-element dlarray; got shape {self.shape}. "
-            "Reduce it first, for example with np.sum(X) or np.mean(X)."
-        )
+    def _only_element(self, kind):
+        if self.size != 1:
+            raise TypeError(
+                f"dlarray: {kind}() needs a one-element dlarray; got shape {self.shape}. "
+                "Reduce it first, for example with np.sum(X) or np.mean(X)."
+            )
+        return np.asarray(getval(self._data)).reshape(-1)[0]
 
     def item(self):
-        if self.size != 1:
-            self._scalar_error("item")
-        return np.asarray(getval(self._data)).reshape(-1)[0].item()
+        return self._only_element("item").item()
 
     def astype(self, dtype):
         data = self._data

@@ -65,9 +65,9 @@ def flatten_matching(func, params, others):
         arrays = []
         for leaf, other_leaf, path in zip(leaves, other_leaves, paths):
             array = leaf_value(func, name, other_leaf, path.replace("params", name, 1))
-            if array.shape != np.shape(leaf_value(func, "params", leaf, path)):
-                raise _checks.fail(func, name, f"must match the shape of {path} "
-                                   f"{np.shape(leaf_value(func, 'params', leaf, path))}",
+            expected = np.shape(leaf_value(func, "params", leaf, path))
+            if array.shape != expected:
+                raise _checks.fail(func, name, f"must match the shape of {path} {expected}",
                                    f"shape {array.shape}")
             arrays.append(array)
         values[name] = arrays
