@@ -9,7 +9,7 @@
 Run: ``python benchmarks/bench_cnn.py``. PyTorch uses as many threads as NumPy's BLAS
 (``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` when set, else all cores); set
 ``OPENBLAS_NUM_THREADS=1`` for a single-thread comparison, which is much steadier on a busy
-machine. The two libraries' steps are timed alternately (best of 9 each) and the process CPU
+machine. The two libraries' steps are timed alternately (best of 25 each) and the process CPU
 time is printed next to the wall time. Peak memory is the growth of the resident set during
 one step, measured for each library in a fresh process (VmHWM), so both count the same way.
 """
@@ -183,7 +183,7 @@ def torch_gen_step(torch, rng):
     return step
 
 
-def interleaved_best(ours, ref, *, rounds=9, warmup=2):
+def interleaved_best(ours, ref, *, rounds=25, warmup=2):
     """Best wall and CPU times of each step, measured alternately so both see the same load.
 
     Returns ``((wall_ours, cpu_ours), (wall_ref, cpu_ref))``. The CPU time (of the whole

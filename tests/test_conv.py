@@ -255,3 +255,23 @@ def test_float64_bias_does_not_promote_float32_data():
     W = np.ones((2, 2, 2, 3), "float32")
     assert dlconv(X, W, np.zeros(3)).dtype == np.float32
     assert dltranspconv(X, np.ones((2, 2, 3, 2), "float32"), np.zeros(3)).dtype == np.float32
+
+
+def test_gradients_of_consecutive_calls_do_not_share_stale_regrouping():
+    # The weight, input and bias VJPs of a convolution reuse one regrouped output gradient;
+    # gradients of successive evaluations with other upstream values must not see an old one.
+    X = _x((6, 5, 3, 4))
+    W = dlarray(_rng(1).standard_normal((3, 3, 3, 2)))
+    b = dlarray(_rng(2).standard_normal((2, 1)))
+    R1, R2 = _rng(3).standard_normal((4, 3, 2, 4)), _rng(4).standard_normal((4, 3, 2, 4))
+
+    def grads(R):
+        def f(X, W, b):
+            return dlgradient(np.sum(dlconv(X, W, b) * R), [X, W, b])
+        return [extractdata(g) for g in dlfeval(f, X, W, b)]
+
+    g1, g2, g12 = grads(R1), grads(R2), grads(R1 + R2)
+    for a, c, total in zip(g1, g2, g12):  # every gradient is linear in the upstream value
+        np.testing.assert_allclose(a + c, total, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g1[2].ravel(), R1.sum(axis=(0, 1, 3)), rtol=1e-12)
+    assert not np.allclose(g1[1], g2[1])

@@ -51,7 +51,7 @@ def _external(path):
 
 ALLOWED = {
     "core": set(),
-    "autodiff": {"core", "_tree"},
+    "autodiff": {"core", "_tree", "_malloc"},
     "ops": {"core", "autodiff", "_checks", "_tree"},
     "optim": {"core", "autodiff", "_checks", "_tree"},
     "init": {"core", "_checks"},

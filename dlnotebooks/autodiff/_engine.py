@@ -22,7 +22,7 @@ from autograd.core import VJPNode, add_outgrads, primitive_vjps
 from autograd.tracer import getval, isbox, new_box, notrace_primitives, trace_stack
 from autograd.util import toposort
 
-from .. import _tree
+from .. import _malloc, _tree
 from ..core import dlarray
 
 __all__ = ["dlfeval", "dlgradient", "dlaccelerate"]
@@ -141,6 +141,7 @@ def dlfeval(fun, *args, **kwargs):
     if not callable(fun):
         raise TypeError(f"dlfeval: fun must be callable; got {type(fun).__name__}. "
                         "Pass the function itself, for example dlfeval(model_loss, params, X).")
+    _malloc.tune()
     with _Level() as level:
         memo = {}
 

@@ -16,6 +16,8 @@ instead of gathering the windows again. Weights are stored as ``(groups, F/group
 C/groups * prod(k))`` with the inner axis ordered (c, k...), the order of the cols rows.
 """
 
+import weakref
+
 import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import getval
@@ -48,9 +50,25 @@ defvjp(_im2col, lambda ans, x, geo, out: lambda g: _col2im(g, geo, out, _shape(x
 defvjp(_col2im, lambda ans, cols, geo, out, xshape: lambda g: _im2col(g, geo, out))
 
 
+_regrouped = {"source": None, "key": None, "value": None}
+
+
 def _as_groups(y, nd, groups):
-    """Plain NumPy: output-layout array (*S', F, M) -> (groups, F/groups, prod(S')*M)."""
-    ym = np.ascontiguousarray(np.moveaxis(y, nd, 0))
+    """Plain NumPy: output-layout array (*S', F, M) -> (groups, F/groups, prod(S')*M).
+
+    The weight, input and bias VJPs of one convolution all regroup the same output gradient,
+    so the last regrouped array is kept (keyed on the array's identity by a weak reference).
+    """
+    key = (nd, y.shape)
+    source = _regrouped["source"]
+    if source is not None and source() is y and _regrouped["key"] == key:
+        ym = _regrouped["value"]
+    else:
+        ym = np.ascontiguousarray(np.moveaxis(y, nd, 0))
+        try:
+            _regrouped.update(source=weakref.ref(y), key=key, value=ym)
+        except TypeError:  # an ndarray subclass without weak references: no cache
+            pass
     return ym.reshape(groups, y.shape[nd] // groups, -1)
 
 
@@ -83,12 +101,18 @@ def _wgrad(y, cols, nd, groups):
     return np.matmul(ym, np.swapaxes(cols.reshape(groups, -1, ym.shape[2]), 1, 2))
 
 
+def _bias_grad(g, nd, b):
+    """Sum of the output gradient over everything but the filters, in b's shape (F, 1)."""
+    if type(g) is not np.ndarray:  # traced (higher derivatives): differentiable form
+        return anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)), _shape(b))
+    return np.sum(_as_groups(g, nd, 1), axis=2).reshape(_shape(b))
+
+
 defvjp(
     _wmul,
     lambda ans, w, cols, b, nd: lambda g: _wgrad(g, cols, nd, _shape(w)[0]),
     lambda ans, w, cols, b, nd: lambda g: _wtmul(w, g, nd, _shape(cols)),
-    lambda ans, w, cols, b, nd: lambda g: anp.reshape(
-        anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)), _shape(b)),
+    lambda ans, w, cols, b, nd: lambda g: _bias_grad(g, nd, b),
 )
 defvjp(
     _wtmul,
