@@ -275,3 +275,15 @@ def test_gradients_of_consecutive_calls_do_not_share_stale_regrouping():
         np.testing.assert_allclose(a + c, total, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(g1[2].ravel(), R1.sum(axis=(0, 1, 3)), rtol=1e-12)
     assert not np.allclose(g1[1], g2[1])
+
+
+def test_regrouped_gradient_is_not_kept_after_the_gradient_is_gone():
+    import gc
+
+    from dlnotebooks.ops import conv
+
+    X = _x((6, 5, 3, 4))
+    W = dlarray(_rng(1).standard_normal((3, 3, 3, 2)))
+    dlfeval(lambda W: dlgradient(np.sum(dlconv(X, W, 0) ** 2), W), W)
+    gc.collect()
+    assert conv._regrouped["value"] is None

@@ -57,7 +57,8 @@ def _as_groups(y, nd, groups):
     """Plain NumPy: output-layout array (*S', F, M) -> (groups, F/groups, prod(S')*M).
 
     The weight, input and bias VJPs of one convolution all regroup the same output gradient,
-    so the last regrouped array is kept (keyed on the array's identity by a weak reference).
+    so the last regrouped array is kept while ``y`` lives (a weak reference to ``y`` is the
+    key; the copy is dropped when ``y`` is).
     """
     key = (nd, y.shape)
     source = _regrouped["source"]
@@ -66,10 +67,16 @@ def _as_groups(y, nd, groups):
     else:
         ym = np.ascontiguousarray(np.moveaxis(y, nd, 0))
         try:
-            _regrouped.update(source=weakref.ref(y), key=key, value=ym)
+            ref = weakref.ref(y, _forget)
         except TypeError:  # an ndarray subclass without weak references: no cache
-            pass
+            ref = None
+        _regrouped.update(source=ref, key=key, value=None if ref is None else ym)
     return ym.reshape(groups, y.shape[nd] // groups, -1)
+
+
+def _forget(ref):
+    if _regrouped["source"] is ref:
+        _regrouped.update(source=None, key=None, value=None)
 
 
 @primitive
