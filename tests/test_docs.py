@@ -121,6 +121,7 @@ def _have_sphinx():
     return True
 
 
+@pytest.mark.docs
 def test_docs_build_offline_with_no_warnings(tmp_path):
     """``sphinx-build -W`` with the course notebooks executed at build time (myst-nb with a
     jupyter-cache in docs/_build; about 3 minutes cold on 2 cores, seconds when cached).
