@@ -1,11 +1,17 @@
-"""Package structure: cheap import, dependency rules between subpackages, public API."""
+"""Package structure: cheap import, the layer order between units (every import, lazy ones
+included), the public API."""
 
 import ast
+import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
+import pytest
+
 import dlnotebooks as dl
+from dlnotebooks.ops._registry import REGISTRY
 
 ROOT = pathlib.Path(dl.__file__).parent
 
@@ -19,29 +25,12 @@ def test_import_loads_neither_widgets_nor_matplotlib():
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
-def _imports(path):
-    """Package-internal modules imported at module level (not inside functions)."""
+def _external(path, *, lazy=True):
+    """External modules imported by ``path``: anywhere, or (lazy=False) at module level."""
     tree = ast.parse(path.read_text())
-    parts = path.relative_to(ROOT).with_suffix("").parts
-    package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
-    found = set()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.level:
-            base = list(package[:len(package) - node.level + 1])
-            target = base + (node.module.split(".") if node.module else [])
-            if target:
-                found.add(target[0])
-            else:
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("dlnotebooks."):
-            found.add(node.module.split(".")[1])
-    return found
-
-
-def _external(path):
-    tree = ast.parse(path.read_text())
+    nodes = ast.walk(tree) if lazy else tree.body
     names = set()
-    for node in tree.body:
+    for node in nodes:
         if isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level:
@@ -49,25 +38,40 @@ def _external(path):
     return names
 
 
-ALLOWED = {
-    "core": set(),
-    "autodiff": {"core", "_tree", "_malloc"},
-    "ops": {"core", "autodiff", "_checks", "_tree"},
-    "optim": {"core", "autodiff", "_checks", "_tree"},
-    "init": {"core", "_checks"},
-    "data": {"core", "_checks"},
-}
+def _lint_imports(root):
+    """Run import-linter with pyproject.toml's contract on the package under ``root``."""
+    env = dict(os.environ, PYTHONPATH=str(root))
+    result = subprocess.run(
+        [sys.executable, "-c", "from importlinter.cli import lint_imports_command as c; c()",
+         "--config", str(ROOT.parent / "pyproject.toml"), "--no-cache"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    return result.returncode, result.stdout + result.stderr
 
 
-def test_dependency_rules_between_subpackages():
-    problems = []
-    for package, allowed in ALLOWED.items():
-        for path in (ROOT / package).rglob("*.py"):
-            used = _imports(path) - {package}
-            bad = used - allowed
-            if bad:
-                problems.append(f"{path.relative_to(ROOT)} imports {sorted(bad)}")
-    assert not problems, problems
+def test_layer_order_holds_for_every_import():
+    """The layers contract in pyproject.toml ([tool.importlinter]) names every unit of the
+    package (``exhaustive``) and sees every import statement, lazy ones included."""
+    code, report = _lint_imports(ROOT.parent)
+    assert code == 0 and "0 broken" in report, report
+
+
+@pytest.mark.parametrize("module, statement", [
+    # a lazy import from a higher layer, inside a function
+    ("ops/activations.py", "def _injected():\n    from ..nn import dlnetwork\n"),
+    # a plain absolute import of a sibling-or-higher layer
+    ("optim/updates.py", "import dlnotebooks.ops\n"),
+    # the monitor reaching up to the widgets, lazily
+    ("monitor/monitor.py", "def _injected():\n    import dlnotebooks.widgets\n"),
+    # the lowest layer importing anything from the package
+    ("core/dlarray.py", "def _injected():\n    from .. import _checks\n"),
+])
+def test_layer_check_fails_on_an_injected_upward_import(tmp_path, module, statement):
+    shutil.copytree(ROOT, tmp_path / "dlnotebooks",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    target = tmp_path / "dlnotebooks" / module
+    target.write_text(target.read_text() + "\n\n" + statement)
+    code, report = _lint_imports(tmp_path)
+    assert code != 0 and "BROKEN" in report, report
 
 
 def test_only_autodiff_touches_autograd_internals():
@@ -85,17 +89,20 @@ def test_ui_packages_are_imported_lazily():
     lazy = ("ipywidgets", "matplotlib", "IPython")
     offenders = []
     for path in ROOT.rglob("*.py"):
-        for name in _external(path):
+        for name in _external(path, lazy=False):
             if name.split(".")[0] in lazy:
                 offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert not offenders, offenders
 
 
-def test_matlab_names_are_exported():
-    for name in ("dlarray", "dims", "finddim", "stripdims", "extractdata", "isdlarray",
-                 "dlfeval", "dlgradient", "dlaccelerate", "relu", "leakyrelu", "gelu",
-                 "sigmoid", "softmax", "fullyconnect", "crossentropy", "l1loss", "l2loss",
-                 "huber", "mse", "onehotencode", "onehotdecode", "sgdmupdate", "adamupdate",
-                 "dlupdate"):
-        assert callable(getattr(dl, name)), name
-    assert callable(dl.testing.check_gradients)
+def test_every_registered_op_is_exported_under_its_name():
+    assert REGISTRY
+    for name, record in REGISTRY.items():
+        assert getattr(dl, name) is record.fn, name
+        assert name in dl.ops.__all__, name
+
+
+def test_every_name_in_all_is_defined():
+    for module in (dl.ops, dl.optim, dl.init, dl.data, dl.nn, dl.testing, dl.exercises):
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
