@@ -202,6 +202,10 @@ def _relu_transposed(o, i, rng):
     return dl.init.he((i, o), i, rng=rng)
 
 
+def _relu_global_rng(o, i, rng):
+    return dl.init.he((o, i), i, rng=np.random.default_rng())
+
+
 def _relu_lecun(o, i, rng):
     return dlarray(rng.standard_normal((o, i)) * np.sqrt(1 / i))
 
@@ -609,6 +613,7 @@ CATALOGUE = {
         ("fan-out", lambda: _relu_fan_out, r"num_out.*fan|fan.*number of inputs"),
         ("transposed", lambda: _relu_transposed, r"\(num_out, num_in\)"),
         ("LeCun, factor 2 missing", lambda: _relu_lecun, r"factor 2"),
+        ("ignores rng", lambda: _relu_global_rng, r"rng argument"),
     ],
     "06.1": [
         ("mean of all elements", lambda: _l1_mean, r"mean over all elements"),
