@@ -635,7 +635,7 @@ CATALOGUE = {
         ("PyTorch convention", lambda: _sgdm_torch, r"velocity includes the learning rate"),
         ("moves uphill", lambda: _sgdm_uphill, r"uphill|params \+ vel"),
         ("velocity of the opposite sign", lambda: _sgdm_negated_velocity,
-         r"velocity.*opposite sign"),
+         r"vel has the opposite sign"),
         ("first velocity None not handled", lambda: _sgdm_vel_none, r"vel is None"),
     ],
     "07.2": [
