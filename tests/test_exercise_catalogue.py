@@ -761,6 +761,19 @@ def test_reference_answer_passes(key):
     assert feedback.passed, repr(feedback)
 
 
+@pytest.mark.parametrize("shape", ["vector", "column"])
+def test_10_2_accepts_every_bias_shape_dl_lstm_accepts(shape):
+    # dl.lstm reads any bias with 4H elements in order: the notebook's text says (4H,), MATLAB
+    # uses (4H, 1); both are right answers.
+    def bias(h):
+        b = np.zeros(4 * h, "float32") if shape == "vector" else np.zeros((4 * h, 1), "float32")
+        b[h:2 * h] = 1
+        return b
+
+    feedback = dl.exercises.get("10.2").check(bias)
+    assert feedback.passed, repr(feedback)
+
+
 def test_every_exercise_has_at_least_three_catalogued_mistakes():
     missing = {key: len(CATALOGUE.get(key, ())) for key in dl.exercises.all_exercises()
                if key not in REWORKED and len(CATALOGUE.get(key, ())) < 3}
