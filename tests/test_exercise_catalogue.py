@@ -303,6 +303,10 @@ def _clip_no_sqrt(grads, m):
     return dl.dlupdate(lambda g: g * min(1.0, m / total), grads)
 
 
+def _clip_nothing(grads, m):
+    return grads
+
+
 def _clip_numpy(grads, m):
     norm = np.sqrt(sum(float(np.sum(g * g)) for g in grads.values()))
     return {k: extractdata(g) * min(1.0, m / norm) for k, g in grads.items()}
@@ -609,7 +613,7 @@ CATALOGUE = {
          r"filter_size is a tuple"),
     ],
     "05.2": [
-        ("Glorot", lambda: _relu_glorot, r"Glorot"),
+        ("Glorot", lambda: _relu_glorot, r"Glorot's spread"),
         ("fan-out", lambda: _relu_fan_out, r"num_out.*fan|fan.*number of inputs"),
         ("transposed", lambda: _relu_transposed, r"\(num_out, num_in\)"),
         ("LeCun, factor 2 missing", lambda: _relu_lecun, r"factor 2"),
@@ -619,7 +623,7 @@ CATALOGUE = {
         ("mean of all elements", lambda: _l1_mean, r"mean over all elements"),
         ("divides by the last dimension", lambda: _l1_last_dim,
          r"last dimension is T.*not (the )?B"),
-        ("squared error", lambda: _l1_squared, r"squared"),
+        ("squared error", lambda: _l1_squared, r"squared error"),
         ("not divided by N", lambda: _l1_not_normalised, r"divide.*by N|not divided"),
         ("NumPy", lambda: _l1_numpy, r"scalar dlarray.*extractdata|dlarray operations"),
     ],
@@ -643,7 +647,8 @@ CATALOGUE = {
         ("per-parameter norm", lambda: _clip_per_parameter, r"its own norm"),
         ("min(1, ...) forgotten", lambda: _clip_always, r"min\(1"),
         ("square root forgotten", lambda: _clip_no_sqrt, r"square root"),
-        ("NumPy values", lambda: _clip_numpy, r"dlarray"),
+        ("NumPy values", lambda: _clip_numpy, r"return dlarrays"),
+        ("returns the gradients unchanged", lambda: _clip_nothing, r"nothing was clipped"),
     ],
     "08.1": [
         ("saturating loss", lambda: (lambda Y: np.mean(np.log(1 - Y))), r"saturating"),
@@ -710,7 +715,7 @@ CATALOGUE = {
         ("y · A", lambda: _rate_right, r"y·A"),
         ("Aᵀ · y", lambda: _rate_transposed, r"transpose"),
         ("element-wise", lambda: _rate_elementwise, r"element-wise"),
-        ("NumPy", lambda: _rate_numpy, r"dlarray"),
+        ("NumPy", lambda: _rate_numpy, r"you returned ndarray"),
     ],
     "13.2": [
         ("start included", lambda: _targets_with_start, r"off by one"),

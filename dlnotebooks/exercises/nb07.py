@@ -195,6 +195,9 @@ def _(clip, report):
         report.stop("you divided by the squared norm (169) instead of the norm (13): take the "
                     "square root of the sum of squares.")
     norm = np.sqrt(sum(np.sum(v ** 2) for v in got.values()))
+    if np.isclose(norm, 13.0):
+        report.stop(f"nothing was clipped: the global norm 13 exceeds max_norm = {max_norm}, so "
+                    "every gradient must be scaled by max_norm / norm.")
     if not np.isclose(norm, max_norm):
         report.fail(f"the clipped global norm should be max_norm = {max_norm} (the original is "
                     f"13); got {norm:.4g}.")
