@@ -74,8 +74,8 @@ def _(min_time_steps, report):
             if got == len(labels):
                 why = "Equal neighbours need a blank between them."
             elif got == 2 * len(labels) - len(set(labels)):
-                why = ("Only ADJACENT equal labels need a blank between them: the first 4 in "
-                       "[4, 9, 4, 4] is not next to another 4, so it needs none.")
+                why = ("Only ADJACENT equal labels need a blank between them; you counted "
+                       "every repeated label, also those with other labels in between.")
             else:
                 why = "Blanks are only required between equal neighbours."
             report.stop(f"{labels} needs {want} time steps; got {got}. {why}")
