@@ -15,7 +15,13 @@ def _check_image_batch(to_sscb, report):
     images = _images()
     X = to_sscb(images)
     if not isdlarray(X):
-        report.stop(f"return a dlarray; got {type(X).__name__}.")
+        report.stop(f"return a dlarray; got {type(X).__name__}. Label the dimensions instead of "
+                    "moving them yourself: dlarray(...) with one label per dimension of the input"
+                    " puts them in SSCB order for you.")
+    if X.fmt == "SSCB" and X.shape == images.shape + (1,):
+        report.stop('you labelled (N, H, W) as (S, S, C) and dlarray added a singleton B: labels '
+                    "name the input's dimensions in their order, so N is the first label — and "
+                    "the input has no channel dimension yet (add one with images[..., None]).")
     if X.fmt != "SSCB":
         report.stop(f'the format should be "SSCB"; got "{X.fmt}". Which label did each of the '
                     "dimensions (N, H, W) get, and where is the channel dimension?")
@@ -53,21 +59,45 @@ def _check_channel_means(channel_means, report):
     cases = [dlarray(rng.standard_normal((4, 3, 2, 5)), "SSCB"),
              dlarray(rng.standard_normal((3, 6, 7)), "CBT"),
              dlarray(rng.standard_normal((2, 4)), "CB")]
+    passed = []
     for X in cases:
-        Y = channel_means(X)
+        fixed_axes = (f'your function works for "{passed[0]}" but not for "{X.fmt}" data: fixed '
+                      "axis numbers fit one format only. Find the channel axis with "
+                      'finddim(X, "C") and average over all the others.') if passed else ""
+        try:
+            Y = channel_means(X)
+        except Exception as err:  # a fixed axis tuple raises on another number of dimensions
+            if fixed_axes:
+                report.stop(f"{fixed_axes} ({type(err).__name__}: {err})")
+            raise
         if not isdlarray(Y):
-            report.stop(f"return a dlarray; got {type(Y).__name__}.")
+            report.stop(f"return a dlarray; got {type(Y).__name__}. Call np.mean on the dlarray "
+                        "itself (not on extractdata(X)): it keeps the labels.")
         c = X.fmt.index("C")
         expected_shape = tuple(n if i == c else 1 for i, n in enumerate(X.shape))
         if Y.fmt != X.fmt or Y.shape != expected_shape:
+            if fixed_axes:
+                report.stop(fixed_axes)
+            if Y.size == 1:
+                report.stop("you returned one number for the whole array: average over every "
+                            "dimension except C, so that each channel keeps its own mean.")
+            if Y.fmt == X.fmt and Y.shape == tuple(1 if i == c else n
+                                                   for i, n in enumerate(X.shape)):
+                report.stop("you averaged over C itself: it is the one dimension to keep; "
+                            "average over all the others.")
             report.stop(f'for an input of format "{X.fmt}" and shape {X.shape}, expected format '
                         f'"{X.fmt}" and shape {expected_shape}; got "{Y.fmt}" {Y.shape}. Use '
                         "finddim instead of fixed axis numbers.")
         data = extractdata(X)
         axes = tuple(i for i in range(X.ndim) if i != c)
-        if not np.allclose(extractdata(Y), data.mean(axis=axes, keepdims=True)):
+        means = data.mean(axis=axes, keepdims=True)
+        if not np.allclose(extractdata(Y), means):
+            if np.allclose(extractdata(Y), data.sum(axis=axes, keepdims=True)):
+                report.stop(f'for format "{X.fmt}" these are sums, not means: use np.mean '
+                            "(or divide by the number of elements you added up).")
             report.stop(f'the values are off for format "{X.fmt}": average over every '
                         "dimension except C.")
+        passed.append(X.fmt)
     report.note("works for SSCB, CBT and CB inputs alike: that is what formats buy you.")
 
 

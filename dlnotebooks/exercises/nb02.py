@@ -93,12 +93,46 @@ def _reference_curvature(x):
 )
 def _(curvature, report):
     for value in (0.5, 1.7, -2.0):
-        got = float(dlfeval(curvature, dlarray(value)))
+        try:
+            got = float(dlfeval(curvature, dlarray(value)))
+        except ValueError as err:
+            if "traced" not in str(err) and "depend" not in str(err):
+                raise
+            report.stop(_untraced_cause(curvature))
         want = (2 - value ** 2) * np.sin(value) + 4 * value * np.cos(value)
         first = 2 * value * np.sin(value) + value ** 2 * np.cos(value)
         if np.isclose(got, first) and not np.isclose(first, want):
             report.stop(f"at x = {value} you returned the first derivative ({got:.4f}); "
                         "differentiate once more.")
+        if np.isclose(got, (2 + value ** 2) * np.sin(value) + 4 * value * np.cos(value)):
+            report.stop("you seem to have derived it by hand with a sign slip: your values match "
+                        "(2 + x²) sin x + 4x cos x, but d/dx cos x = −sin x, so the x² sin x "
+                        "term is negative. Let dlgradient differentiate twice instead.")
+        if np.isclose(got, -want):
+            report.stop(f"at x = {value} you returned minus the second derivative ({got:.4f} "
+                        f"instead of {want:.4f}): check the sign.")
         if not np.isclose(got, want):
             report.stop(f"at x = {value} the second derivative is {want:.4f}; got {got:.4f}.")
     report.note("d²/dx² [x² sin x] = (2 − x²) sin x + 4x cos x — matches at three points.")
+
+
+def _untraced_cause(curvature):
+    """Why the second dlgradient found nothing to differentiate, from the learner's source."""
+    import inspect
+
+    try:
+        source = inspect.getsource(curvature)
+    except (OSError, TypeError):
+        source = ""
+    flag = ("the second dlgradient has nothing to follow: the first derivative was computed "
+            "without enable_higher_derivatives=True, so it is a constant. Pass "
+            "enable_higher_derivatives=True to the first dlgradient.")
+    detached = ("the second dlgradient has nothing to follow: the first derivative went through "
+                "extractdata (or float, or a new dlarray), which cuts it off from x. Keep it the "
+                "dlarray that dlgradient returned.")
+    if source and "enable_higher_derivatives=True" not in source.replace(" ", ""):
+        return flag
+    if source:
+        return detached
+    return (f"{flag} If you did pass it: the first derivative must also stay the dlarray that "
+            "dlgradient returned — extractdata cuts it off from x.")

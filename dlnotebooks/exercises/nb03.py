@@ -20,12 +20,36 @@ from ._framework import exercise
                    lambda: (lambda a, d, t: a * (1 - d * t))],
 )
 def _(schedule, report):
-    for t in (1, 10, 100, 1000):
-        got = float(schedule(0.01, 0.01, t))
-        want = optim.time_based_decay(0.01, 0.01, t)
-        if not np.isclose(got, want):
-            report.stop(f"at iteration {t}: {got:.6g}, expected {want:.6g} = 0.01 / (1 + 0.01·{t}).")
-    report.note("halves the learning rate after 1/decay = 100 iterations.")
+    steps = (1, 10, 100, 1000)
+    got = [float(schedule(0.01, 0.01, t)) for t in steps]
+    want = [optim.time_based_decay(0.01, 0.01, t) for t in steps]
+    if np.allclose(got, want):
+        report.note("halves the learning rate after 1/decay = 100 iterations.")
+        return
+    slips = [
+        (lambda a, d, t: a / (1 + d) ** t,
+         "this is exponential decay, a / (1 + decay)^iteration: it shrinks the rate by the same "
+         "factor every step. Time-based decay divides by (1 + decay·iteration)."),
+        (lambda a, d, t: a * (1 - d * t),
+         "this is linear decay, a·(1 − decay·iteration): it reaches 0 at iteration 100 and then "
+         "turns negative. Time-based decay divides: a / (1 + decay·iteration)."),
+        (lambda a, d, t: a / 1 + d * t,
+         "operator precedence: a / 1 + decay * iteration divides by 1 and then adds "
+         "decay·iteration, so the rate grows. Put parentheses around the denominator: "
+         "a / (1 + decay * iteration)."),
+        (lambda a, d, t: a / (1 + t),
+         "decay is not used: a / (1 + iteration) decays 100 times too fast here. Multiply the "
+         "iteration by decay."),
+        (lambda a, d, t: a / (1 + d * (t - 1)),
+         "off by one: you used iteration − 1. MATLAB's loop counts iterations from 1 and uses "
+         "the current one: a / (1 + decay·iteration)."),
+    ]
+    for formula, message in slips:
+        if np.allclose(got, [formula(0.01, 0.01, t) for t in steps]):
+            report.stop(message)
+    for t, g, w in zip(steps, got, want):
+        if not np.isclose(g, w):
+            report.stop(f"at iteration {t}: {g:.6g}, expected {w:.6g} = 0.01 / (1 + 0.01·{t}).")
 
 
 def _tiny_network():

@@ -96,13 +96,43 @@ def _(residual_block, report):
     params = {k: {"Weights": dlarray(rng.standard_normal((3, 3, 4, 4)) * 0.2),
                   "Bias": dlarray(rng.standard_normal((4, 1)) * 0.1)} for k in ("conv_a", "conv_b")}
     X = dlarray(rng.standard_normal((6, 5, 4, 2)), "SSCB")
-    Y = residual_block(params, X)
+    shrunk = ('without padding="same" each 3×3 convolution loses a one-pixel border, so Y no '
+              'longer has the size of X and Y + X cannot add. Pass padding="same" to both '
+              "convolutions.")
+    try:
+        Y = residual_block(params, X)
+    except ValueError as err:
+        if "shape" in str(err) and "broadcast" in str(err):
+            report.stop(f"{shrunk} ({err})")
+        raise
+    if isdlarray(Y) and Y.fmt == "SSCB" and Y.shape[:2] != X.shape[:2]:
+        report.stop(f"the output is {Y.shape[0]}×{Y.shape[1]} instead of {X.shape[0]}×"
+                    f"{X.shape[1]}: {shrunk}")
     if not isdlarray(Y) or Y.fmt != "SSCB" or Y.shape != X.shape:
         report.stop(f'the block should keep X\'s format and size "SSCB" {X.shape}; got '
                     f"{getattr(Y, 'fmt', None)!r} {getattr(Y, 'shape', None)}.")
     want = _reference_block(params, X)
-    if not np.allclose(extractdata(Y), extractdata(want), atol=1e-8):
-        if np.allclose(extractdata(Y), extractdata(_no_skip(params, X))):
-            report.stop("this is the block without its skip connection: add X before the "
-                        "final relu.")
-        report.stop("the output differs from relu(conv_b(relu(conv_a(X))) + X).")
+    got = extractdata(Y)
+    if np.allclose(got, extractdata(want), atol=1e-8):
+        return
+
+    def conv(name, Z):
+        return ops.dlconv(Z, params[name]["Weights"], params[name]["Bias"], padding="same")
+
+    slips = [
+        (_no_skip(params, X), "this is the block without its skip connection: add X before "
+         "the final relu."),
+        (_no_skip(params, X) + X, "you added X after the final relu: add it before, "
+         "relu(conv_b(...) + X), so the output stays non-negative like any relu output."),
+        (ops.relu(conv("conv_b", conv("conv_a", X)) + X), "the relu between the two "
+         "convolutions is missing: relu(conv_b(relu(conv_a(X))) + X)."),
+        (ops.relu(conv("conv_a", ops.relu(conv("conv_a", X))) + X), "you used conv_a's "
+         "parameters twice: the second convolution takes conv_b's parameters, "
+         "parameters[\"conv_b\"]."),
+        (ops.relu(conv("conv_a", ops.relu(conv("conv_b", X))) + X), "the convolutions are in "
+         "the wrong order: conv_a comes first, then conv_b."),
+    ]
+    for candidate, message in slips:
+        if np.allclose(got, extractdata(candidate), atol=1e-8):
+            report.stop(message)
+    report.stop("the output differs from relu(conv_b(relu(conv_a(X))) + X).")

@@ -47,6 +47,19 @@ def _(my_attention, report):
         report.stop("the softmax runs over the queries: each query's weights over the KEYS "
                     "must sum to 1 (axis 0).")
     if not np.allclose(out, want):
+        scales = [(8, "you divided the scores by d instead of √d: the variance of a dot product "
+                      "of d unit-variance terms is d, so its spread is √d."),
+                  (np.sqrt(7), "you divided by √(number of keys); the scale is √d, d = the "
+                               "number of channels of Q and K (rows, Q.shape[0])."),
+                  (np.sqrt(5), "you divided by √(number of queries); the scale is √d, d = the "
+                               "number of channels of Q and K (rows, Q.shape[0]).")]
+        for scale, message in scales:
+            if np.allclose(out, V @ _softmax(K.T @ Q / scale, 0)):
+                report.stop(message)
+        if np.allclose(out, V @ (K.T @ Q / np.sqrt(8))):
+            report.stop("no softmax: the scaled scores KᵀQ/√d are not weights yet. Take the "
+                        "softmax over the keys (axis 0), so each query's weights are positive "
+                        "and sum to 1.")
         report.stop("the values differ from softmax(KᵀQ/√d) weighting of V.")
     lib = ops.attention(dlarray(Q[:, None, :], "CBT"), dlarray(K[:, None, :], "CBT"),
                         dlarray(V[:, None, :], "CBT"), 1)
@@ -71,8 +84,12 @@ def _(my_attention, report):
 def _(causal_mask, report):
     m = np.asarray(causal_mask(5))
     want = np.arange(5)[:, None] <= np.arange(5)[None, :]
-    if m.shape != (5, 5) or m.dtype != bool:
-        report.stop(f"return a (5, 5) boolean array; got {m.dtype} {m.shape}.")
+    if m.shape != (5, 5):
+        report.stop(f"return a (length, length) = (5, 5) array, keys by queries; got {m.shape}.")
+    if m.dtype != bool:
+        report.stop(f"return a boolean array (True where attention is allowed); got {m.dtype}. "
+                    "Comparisons such as keys <= queries give booleans; convert 0/1 values "
+                    "with .astype(bool).")
     if np.array_equal(m, want.T):
         report.stop("transposed: rows are keys and columns are queries; query t may see keys "
                     "0..t, so the True values are on and above the diagonal.")

@@ -39,6 +39,11 @@ def _(collapse, report):
                        "blank merged into one."
             elif got == [c for c in path if c != blank]:
                 hint = " Repeated classes in a row must merge into one."
+            elif got == [c for k, c in enumerate(path) if k == 0 or c != path[k - 1]]:
+                hint = " The blanks are still there: after merging, drop every blank."
+            elif blank != 0 and got == _collapse(path, 0):
+                hint = (f" Use the blank argument: here the blank is {blank}, and 0 is an "
+                        "ordinary class.")
             report.stop(f"collapse({path}, blank={blank}) should be {want}; got {got}.{hint}")
     report.note("merge first, then drop blanks — the blank is what lets '3 3' exist.")
 
@@ -62,11 +67,15 @@ def _min_steps(labels):
                    lambda: (lambda labels: 2 * len(labels) + 1)],
 )
 def _(min_time_steps, report):
-    for labels in ([3, 1, 4], [7, 7, 7], [5, 5, 2, 2, 9], [8]):
+    for labels in ([3, 1, 4], [7, 7, 7], [5, 5, 2, 2, 9], [8], [4, 9, 4, 4]):
         got = min_time_steps(list(labels))
         want = _min_steps(labels)
         if got != want:
-            report.stop(f"{labels} needs {want} time steps; got {got}. "
-                        + ("Equal neighbours need a blank between them."
-                           if got == len(labels) else
-                           "Blanks are only required between equal neighbours."))
+            if got == len(labels):
+                why = "Equal neighbours need a blank between them."
+            elif got == 2 * len(labels) - len(set(labels)):
+                why = ("Only ADJACENT equal labels need a blank between them; you counted "
+                       "every repeated label, also those with other labels in between.")
+            else:
+                why = "Blanks are only required between equal neighbours."
+            report.stop(f"{labels} needs {want} time steps; got {got}. {why}")

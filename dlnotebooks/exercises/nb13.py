@@ -29,8 +29,18 @@ def _(rate, report):
     want = _A @ extractdata(y)
     if np.allclose(got, extractdata(y) @ _A):
         report.stop("that is y·A: the states are columns, so the matrix goes on the left.")
+    if np.allclose(got, _A.T @ extractdata(y)):
+        report.stop("that is Aᵀ·y: you used the transpose of A (A.T, or y's rows as states). "
+                    "The states are the columns of y: A @ y.")
+    if np.allclose(got, _A * extractdata(y)):
+        report.stop("that is the element-wise product A * y; the model is a matrix product, "
+                    "A @ y (each rate mixes both components of its state).")
     if not np.allclose(got, want):
         report.stop("the rates differ from A·y; check the order and orientation of A.")
+    if not isdlarray(out):
+        report.stop(f"the values are right, but you returned {type(out).__name__}: compute A @ y "
+                    "on the dlarrays themselves (no extractdata), so the result stays a dlarray "
+                    "that dlode45 can trace and differentiate.")
     report.note("dlode45 will call this for every stage of every step.")
 
 
@@ -57,6 +67,15 @@ def _(segment_targets, report):
     out = np.asarray(segment_targets(trajectory, starts, 4))
     want = _reference_targets(trajectory, starts, 4)
     if out.shape != want.shape:
+        if out.shape == (4, 2, 3):
+            report.stop(f"time is on axis 0, shape (steps, C, N) = {out.shape}: stack with "
+                        "axis=-1 so that time comes last, (C, N, steps).")
+        if out.shape == (3, 2, 4):
+            report.stop(f"the observations come first, shape (N, C, steps) = {out.shape}: the "
+                        "layout is (C, N, steps), channels first and observations second.")
+        if out.shape == (2, 3, 3):
+            report.stop("one step short: you have steps − 1 = 3 targets per start. The targets "
+                        "are the states s+1, ..., s+steps: range(1, steps + 1).")
         report.stop(f"expected shape (C, N, steps) = {want.shape}; got {out.shape}.")
     if np.allclose(out, np.stack([trajectory[:, starts + k] for k in range(4)], axis=-1)):
         report.stop("off by one: the first target is the state one step AFTER the start.")

@@ -99,6 +99,10 @@ def _(gradient_penalty, report):
             if np.isclose(got, float(dlfeval(evaluate, _penalty_with(norm), parameters, X_hat)),
                           rtol=1e-6):
                 report.stop(message)
+        if np.isclose(got, want * X_hat.shape[-1], rtol=1e-6):
+            report.stop(f"you summed over the observations (N = {X_hat.shape[-1]}): take the "
+                        "mean of (‖∇‖ − 1)², so that the penalty's weight λ does not depend on "
+                        "the mini-batch size.")
         if np.isclose(got * lam, want, rtol=1e-6):
             report.stop(f"multiply by lam (here {lam:g}): the penalty is λ·mean((‖∇‖ − 1)²).")
         report.stop(f"the penalty is {got:.5f}; expected {want:.5f} = "
