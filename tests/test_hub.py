@@ -238,3 +238,44 @@ def test_nbgitpuller_clones_then_merges_upstream_changes(hub_env, tmp_path):
     renamed = [p for p in mine.glob("05_e__*.ipynb")]
     assert len(renamed) == 1 and re.fullmatch(r"05_e__\d{14}\.ipynb", renamed[0].name)
     assert _sources(renamed[0]) == ["# my own notes", "y = 1"]
+
+
+# --- the guide's Zero to JupyterHub values -------------------------------------------------
+
+def _guide_values():
+    import yaml
+
+    guide = (ROOT / "docs" / "instructor-guide.md").read_text()
+    blocks = [b for b in re.findall(r"```yaml\n(.*?)```", guide, re.S) if "singleuser:" in b]
+    assert len(blocks) == 1, "the guide should have one example values.yaml"
+    return yaml.safe_load(blocks[0]), guide
+
+
+def test_guide_values_use_the_hub_image_and_pair_the_org_login_with_read_org():
+    values, guide = _guide_values()
+    github = values["hub"]["config"]["GitHubOAuthenticator"]
+    assert github["allowed_organizations"] and github["scope"] == ["read:org"]
+    single = values["singleuser"]
+    assert single["image"]["name"].endswith("dlnotebooks-hub")
+    assert f"-t {single['image']['name']}:{single['image']['tag']} ." in guide
+    assert "docker build -f binder/hub/Dockerfile" in guide
+    assert single["extraEnv"]["OPENBLAS_NUM_THREADS"] == "1"
+    assert values["cull"]["enabled"] is True
+
+
+def test_guide_values_leave_room_for_what_capacity_py_measured():
+    """The guarantees and limits must fit the measured sizes the guide quotes next to them."""
+    values, guide = _guide_values()
+    units = {"K": 1e3, "M": 1e6, "G": 1e9}
+
+    def size(text):
+        return float(text[:-1]) * units[text[-1]]
+
+    memory, cpu = values["singleuser"]["memory"], values["singleuser"]["cpu"]
+    section = guide.split("### Capacity, measured", 1)[1].split("\n### ", 1)[0]
+    server = float(re.search(r"idle Jupyter server takes (\d+) MB", section).group(1))
+    peaks = [float(m) for m in re.findall(r"\| (\d+) MB \|", section)]
+    assert peaks, "the capacity table lost its peak-memory column"
+    assert size(memory["guarantee"]) >= (server + max(peaks)) * 1e6
+    assert size(memory["limit"]) >= 1e9 + server * 1e6, "room for a lesson within the 1 GB budget"
+    assert 0 < cpu["guarantee"] <= cpu["limit"] <= 2
