@@ -1,9 +1,13 @@
-"""The Binder configuration (``binder/``): an exact, reproducible lock, and a simulated Binder
-build without Docker — a fresh virtual environment from ``binder/requirements.txt`` plus the
-package, as repo2docker makes it — in which the welcome notebook and a training notebook run.
+"""The Binder configuration (``binder/``): an exact, reproducible, universal lock, and a
+simulated Binder build without Docker, as repo2docker makes it: its base environment's Python
+packages (``binder/repo2docker-base.txt``, exact versions) first, then ``pip install -r
+binder/requirements.txt`` on top, then postBuild (the package). In that environment ``pip check``
+must be clean, no JupyterLab extension may be disabled or incompatible, and the welcome notebook
+and a training notebook run.
 
-The simulation installs packages from PyPI (slow: a minute or more); its virtual environment is
-built once per test session. ``DLNOTEBOOKS_SKIP_BINDER=1`` skips it where PyPI is unreachable.
+The simulation installs pinned packages from the registry (slow: a minute or more); its
+virtual environment is built once per test session. ``DLNOTEBOOKS_SKIP_BINDER=1`` skips it where
+the registry is unreachable.
 """
 
 import json
@@ -17,6 +21,9 @@ import sys
 import textwrap
 
 import pytest
+from packaging.markers import Marker
+
+from lockfiles import lock_entries
 
 try:
     import tomllib
@@ -82,7 +89,47 @@ def test_lock_records_the_command_that_regenerates_it():
     command = header[1].lstrip("# ").strip()
     assert command.startswith("uv pip compile binder/requirements.in")
     assert "--exclude-newer" in command and "--generate-hashes" in command
+    assert "--universal" in command
     assert command in (BINDER / "README.md").read_text()
+
+
+def test_lock_is_universal():
+    """macOS and Windows installs (a laptop's wheelhouse) find their own dependencies."""
+    markers = {name: marker for name, _, marker in lock_entries(BINDER / "requirements.txt")}
+    for name, needed_on in [("appnope", "darwin"), ("pywinpty", "win32"),
+                            ("colorama", "win32")]:
+        assert name in markers, f"the lock has no {name} (is it --universal?)"
+        marker = Marker(markers[name])
+        assert marker.evaluate({"sys_platform": needed_on, "os_name": _os_name(needed_on),
+                                "platform_system": _system(needed_on)}), (name, marker)
+        assert not marker.evaluate({"sys_platform": "linux", "os_name": "posix",
+                                    "platform_system": "Linux"}), (name, marker)
+
+
+def _os_name(platform):
+    return "nt" if platform == "win32" else "posix"
+
+
+def _system(platform):
+    return {"win32": "Windows", "darwin": "Darwin"}[platform]
+
+
+def _base_pins():
+    pins = {}
+    for line in (BINDER / "repo2docker-base.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[_norm(name)] = version
+    return pins
+
+
+def test_lock_keeps_jupyterlab_within_the_range_of_repo2dockers_notebook():
+    """repo2docker's base has notebook 7.4.x, which requires jupyterlab>=4.4.9,<4.5."""
+    base, pins = _base_pins(), _pins()
+    assert base["notebook"].startswith("7.4.") and "jupyterhub" in base
+    assert pins["notebook"].startswith("7.4.")
+    major, minor, patch = (int(x) for x in pins["jupyterlab"].split(".")[:3])
+    assert (4, 4, 9) <= (major, minor, patch) < (4, 5, 0), pins["jupyterlab"]
 
 
 def test_postbuild_installs_only_the_package_and_start_pins_blas_threads():
@@ -116,7 +163,11 @@ def binder_env(tmp_path_factory):
     _run([sys.executable, "-m", "venv", str(venv)], timeout=300)
     python = venv / "bin" / "python"
     pip = [str(python), "-m", "pip", "--disable-pip-version-check"]
-    # repo2docker: `pip install -r binder/requirements.txt`, then postBuild from the repo root.
+    # repo2docker's base environment (a conda environment; here its Python packages, exactly,
+    # without letting pip resolve anything), then `pip install -r binder/requirements.txt` on
+    # top, then postBuild from the repository root.
+    _run(pip + ["install", "-q", "--no-deps", "-r", str(BINDER / "repo2docker-base.txt")],
+         timeout=1500)
     _run(pip + ["install", "-q", "-r", str(BINDER / "requirements.txt")], timeout=1500)
     post_build = (BINDER / "postBuild").read_text()
     assert "python -m pip install --no-cache-dir --no-deps ." in post_build
@@ -136,16 +187,41 @@ def binder_env(tmp_path_factory):
 
 
 @pytest.mark.binder
-def test_binder_environment_is_exactly_the_lock(binder_env):
+def test_binder_environment_is_the_lock_on_top_of_the_base(binder_env):
     freeze = _run([str(binder_env / "bin" / "python"), "-m", "pip", "list", "--format=json"],
                   timeout=120).stdout
     installed = {_norm(p["name"]): p["version"] for p in json.loads(freeze)}
-    pins = _pins()
-    for name, version in pins.items():
-        assert installed.get(name) == version, (name, installed.get(name), version)
-    extra = set(installed) - set(pins) - {"dlnotebooks", "pip", "setuptools", "wheel"}
-    assert not extra, f"installed but not locked: {sorted(extra)}"
+    for name, version, marker in lock_entries(BINDER / "requirements.txt"):
+        if marker is None or Marker(marker).evaluate():
+            assert installed.get(name) == version, (name, installed.get(name), version)
+        else:
+            assert name not in installed or name in _base_pins(), name
+    extra = set(installed) - set(_pins()) - set(_base_pins()) - {"dlnotebooks", "pip"}
+    assert not extra, f"installed but neither locked nor in the base: {sorted(extra)}"
     assert not NOT_IN_THE_IMAGE & set(installed)
+
+
+@pytest.mark.binder
+def test_binder_environment_passes_pip_check(binder_env):
+    result = subprocess.run([str(binder_env / "bin" / "python"), "-m", "pip", "check"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.binder
+def test_no_jupyterlab_extension_is_disabled_or_incompatible(binder_env):
+    result = _run([str(binder_env / "bin" / "jupyter"), "labextension", "list"],
+                  env={**os.environ, "PATH": f"{binder_env / 'bin'}{os.pathsep}"
+                                            f"{os.environ.get('PATH', '')}"}, timeout=300)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout + result.stderr)  # colours
+    extensions = [line.split() for line in listing.splitlines()
+                  if re.match(r"^\s+\S+ v\d", line)]
+    names = {fields[0] for fields in extensions}
+    assert {"@jupyter-notebook/lab-extension", "@jupyter-widgets/jupyterlab-manager"} <= names, (
+        listing)
+    for fields in extensions:
+        assert fields[2:4] == ["enabled", "OK"], listing
+    assert "not compatible" not in listing and "disabled" not in listing, listing
 
 
 @pytest.mark.binder
@@ -198,8 +274,9 @@ def test_notebook_runs_in_the_binder_environment(binder_env, notebook, tmp_path)
 
 
 @pytest.mark.maintenance
-def test_lock_is_reproducible(binder_env, tmp_path):
-    """Regenerating the lock with the recorded command gives the same file.
+@pytest.mark.parametrize("lock", ["requirements.txt", "hub/requirements.txt"])
+def test_lock_is_reproducible(binder_env, tmp_path, lock):
+    """Regenerating a lock (Binder's, the hub's) with its recorded command gives the same file.
 
     A maintenance check, not a product test: the answer depends on what the registry serves
     today (a release re-uploaded or published without an upload date moves the resolution even
@@ -208,7 +285,7 @@ def test_lock_is_reproducible(binder_env, tmp_path):
     pip = [str(binder_env / "bin" / "python"), "-m", "pip", "--disable-pip-version-check"]
     _run(pip + ["install", "-q", "--target", str(tmp_path / "uv"), f"uv=={UV_VERSION}"],
          timeout=600)
-    command = (BINDER / "requirements.txt").read_text().splitlines()[1].lstrip("# ").strip()
+    command = (BINDER / lock).read_text().splitlines()[1].lstrip("# ").strip()
     args = shlex.split(command)
     assert args[:3] == ["uv", "pip", "compile"]
     out = tmp_path / "requirements.txt"
@@ -216,8 +293,8 @@ def test_lock_is_reproducible(binder_env, tmp_path):
     _run([str(tmp_path / "uv" / "bin" / "uv")] + args[1:] + ["--no-progress"], cwd=ROOT,
          timeout=600)
     regenerated = out.read_text().splitlines()[2:]
-    assert regenerated == (BINDER / "requirements.txt").read_text().splitlines()[2:], (
-        "binder/requirements.txt is out of date: regenerate it (binder/README.md)")
+    assert regenerated == (BINDER / lock).read_text().splitlines()[2:], (
+        f"binder/{lock} is out of date: regenerate it (binder/README.md)")
 
 
 def test_readme_binder_badge_opens_the_welcome_notebook_in_jupyterlab():
