@@ -8,8 +8,8 @@ need no network and are cached on disk: ``dl.data.digits``, ``dl.data.glyphs``,
 """
 
 from ._images import digit_strings, digits, glyphs
-from ._queue import minibatchqueue
+from ._queue import hasdata, minibatchqueue, next, reset, shuffle  # noqa: A004
 from ._sequences import padsequences, sequences
 from ._toy import toy2d
 
-__all__ = ["minibatchqueue"]
+__all__ = ["minibatchqueue", "hasdata", "next", "reset", "shuffle"]

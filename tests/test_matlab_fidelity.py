@@ -1,0 +1,200 @@
+"""MATLAB habits either work or say how to fix them (issue 16).
+
+Tuple outputs passed on as arrays, MATLAB spellings of options, minibatchqueue's function-call
+forms and Python's next(), observations-first arrays, and dlarray's accepted data types.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import dlnotebooks as dl
+from dlnotebooks import dlarray, dlfeval, dlgradient
+
+
+def _images(n=3):
+    return dlarray(np.random.default_rng(0).random((4, 4, 2, n)).astype("float32"), "SSCB")
+
+
+# ---------------------------------------------------------------- 1. tuple outputs
+
+def _small_net():
+    layers = [dl.imageInputLayer((4, 4, 2)), dl.convolution2dLayer(3, 2, padding="same"),
+              dl.batchNormalizationLayer(), dl.reluLayer()]
+    return dl.dlnetwork(layers, rng=np.random.default_rng(0))
+
+
+def test_forward_tuple_passed_to_an_op_names_forward_outside_dlfeval():
+    out = dl.forward(_small_net(), _images())  # MATLAB habit: Y = forward(net, X)
+    with pytest.raises(TypeError, match=r"relu: X must be an array, not a tuple.*"
+                       r"Y, state = forward\(net, X\)"):
+        dl.relu(out)
+
+
+def test_forward_tuple_passed_to_an_op_names_forward_inside_dlfeval():
+    net = _small_net()
+
+    def model_loss(net, X):
+        Y = dl.forward(net, X)
+        return dl.l2loss(Y, np.zeros((4, 4, 2, 3)))
+
+    with pytest.raises(TypeError, match=r"l2loss: Y must be an array, not a tuple.*unpack it"):
+        dlfeval(model_loss, net, _images())
+
+
+@pytest.mark.parametrize("make", ["batchnorm", "lstm"])
+def test_batchnorm_and_lstm_tuples_are_named(make):
+    rng = np.random.default_rng(0)
+    if make == "batchnorm":
+        out = dl.batchnorm(_images(), np.zeros(2), np.ones(2))
+    else:
+        X = dlarray(rng.standard_normal((3, 2, 4)), "CBT")
+        out = dl.lstm(X, np.zeros((2, 1)), np.zeros((2, 1)), rng.standard_normal((8, 3)),
+                      rng.standard_normal((8, 2)), np.zeros(8))
+    with pytest.raises(TypeError, match=rf"fullyconnect: X must be an array, not a tuple; "
+                       rf"got a tuple of 3.*{make}\(\.\.\.\)"):
+        dl.fullyconnect(out, np.ones((1, 2)), np.zeros(1))
+    with pytest.raises(TypeError, match=r"dlarray: data must be an array, not a tuple"):
+        dlarray(out, "CB")
+
+
+def test_plain_nested_numbers_are_still_an_array():
+    assert dl.relu([[1.0, -2.0]]).shape == (1, 2)
+
+
+# ---------------------------------------------------------------- 4. MATLAB option spellings
+
+def test_camelcase_keyword_suggests_snake_case():
+    W, b = np.ones((3, 3, 2, 1)), np.zeros(1)
+    with pytest.raises(TypeError, match=r"dlconv: option DilationFactor is not known; got "
+                       r"DilationFactor=2\. Did you mean dilation_factor=2\?"):
+        dl.dlconv(_images(), W, b, DilationFactor=2)
+
+
+def test_misspelt_keyword_suggests_the_closest_option():
+    with pytest.raises(TypeError, match=r"Did you mean normalization_factor='all-elements'"):
+        dl.l1loss(_images(), _images(), normalisation_factor="all-elements")
+
+
+def test_unknown_keyword_lists_the_options():
+    with pytest.raises(TypeError, match=r"relu: option Foo is not known.*Options of relu: "
+                       r"data_format"):
+        dl.relu(_images(), Foo=1)
+
+
+def test_name_value_pair_is_answered_with_the_keyword():
+    with pytest.raises(TypeError, match=r"avgpool: option was given as a MATLAB 'Name', value "
+                       r"pair; got 'Stride', 2\. Python takes options as keywords: "
+                       r"avgpool\(\.\.\., stride=2\)"):
+        dl.avgpool(_images(), 2, "Stride", 2)
+
+
+def test_name_value_pairs_in_classes_and_update_functions_and_dlgradient():
+    with pytest.raises(TypeError, match=r"minibatchqueue\(\.\.\., mini_batch_size=16\)"):
+        dl.minibatchqueue(np.zeros((3, 10)), "MiniBatchSize", 16)
+    with pytest.raises(TypeError, match=r"Did you mean retain_data=True"):
+        dlfeval(lambda x: dlgradient(np.sum(x * x), x, RetainData=True),
+                dlarray(np.ones(2)))
+
+
+def test_option_values_are_not_mistaken_for_names():
+    assert dl.avgpool(_images(), "global").shape == (1, 1, 2, 3)
+    assert dl.dlconv(_images(), np.ones((3, 3, 2, 1)), 0, padding="same").shape == (4, 4, 1, 3)
+
+
+def test_too_many_positional_arguments_say_so():
+    with pytest.raises(TypeError, match=r"relu: arguments are too many: at most 1 positional"):
+        dl.relu(_images(), "CB")
+
+
+def test_signature_and_docstring_are_kept():
+    import inspect
+
+    assert "dilation_factor" in inspect.signature(dl.dlconv).parameters
+    assert "MATLAB compatibility" in dl.dlconv.__doc__
+
+
+# ---------------------------------------------------------------- 4. observations first
+
+def test_observations_first_array_is_named_when_counts_differ():
+    X = np.zeros((10, 4, 4, 1))  # (N, H, W, C): NumPy habit
+    T = np.arange(10)
+    with pytest.raises(ValueError, match=r"input 1 must have as many observations as input 0 "
+                       r"\(1\); got 10.*input 0 has 10 on its first axis: it looks "
+                       r"observations-first.*np.moveaxis\(X, 0, -1\)"):
+        dl.minibatchqueue(X, T)
+
+
+def test_single_observation_array_warns():
+    with pytest.warns(UserWarning, match=r"single observation.*np.moveaxis\(X, 0, -1\)"):
+        dl.minibatchqueue(np.zeros((10, 4, 4, 1)))
+
+
+def test_observations_last_does_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dl.minibatchqueue(np.zeros((4, 4, 1, 10)), np.arange(10))
+
+
+# ---------------------------------------------------------------- 5. minibatchqueue habits
+
+def test_builtin_next_and_matlab_function_forms():
+    X, T = np.arange(20.0).reshape(2, 10), np.arange(10)
+    mbq = dl.minibatchqueue(X, T, mini_batch_size=4, shuffle=False)
+    Xb, Tb = next(mbq)
+    np.testing.assert_array_equal(dl.extractdata(Tb), [0, 1, 2, 3])
+    Xb, Tb = dl.next(mbq)
+    np.testing.assert_array_equal(dl.extractdata(Tb), [4, 5, 6, 7])
+    assert dl.hasdata(mbq)
+    dl.next(mbq)
+    assert not dl.hasdata(mbq)
+    with pytest.raises(StopIteration):
+        next(mbq)
+    with pytest.raises(RuntimeError, match=r"minibatchqueue.next: the queue has no data left"):
+        dl.next(mbq)
+    assert dl.next(mbq, "done") == "done"
+    dl.reset(mbq)
+    np.testing.assert_array_equal(dl.extractdata(dl.next(mbq)[1]), [0, 1, 2, 3])
+    dl.shuffle(mbq)
+    assert dl.hasdata(mbq)
+    assert sorted(int(t) for _, Tb in mbq for t in dl.extractdata(Tb)) == list(range(10))
+
+
+def test_single_output_next_is_the_array():
+    mbq = dl.minibatchqueue(np.zeros((3, 5)), mini_batch_size=2)
+    assert isinstance(next(mbq), dlarray)
+    assert isinstance(dl.next(mbq), dlarray)
+
+
+def test_function_forms_reject_other_objects_and_next_delegates():
+    with pytest.raises(TypeError, match=r"hasdata: mbq must be a minibatchqueue"):
+        dl.hasdata([1, 2])
+    with pytest.raises(TypeError, match=r"reset: mbq must be a minibatchqueue"):
+        dl.reset(None)
+    assert dl.next(iter([7, 8])) == 7
+
+
+# ---------------------------------------------------------------- 7. dlarray data types
+
+@pytest.mark.parametrize("data", [np.array(["a", "b"]), np.array([b"x"]),
+                                  np.array(["2020-01-01"], dtype="datetime64[D]"),
+                                  np.zeros(2, dtype=[("a", "f4")]), np.array([1, "a"], object),
+                                  ["cat", "dog"]])
+def test_dlarray_rejects_non_numeric_data(data):
+    with pytest.raises(TypeError, match=r"dlarray: data must be numeric or logical"):
+        dlarray(data)
+
+
+def test_dlarray_rejects_unknown_dtype_argument():
+    with pytest.raises(TypeError, match=r"dlarray: dtype must be a NumPy numeric or logical "
+                       r"type such as 'float32'; got 'floaty'"):
+        dlarray(np.ones(2), dtype="floaty")
+    with pytest.raises(TypeError, match=r"dlarray: dtype must be numeric or logical"):
+        dlarray(np.ones(2), dtype=str)
+
+
+def test_dlarray_accepts_numeric_and_logical_data():
+    for data in (np.ones(2, "float32"), np.ones(2, "int8"), np.ones(2, bool),
+                 np.ones(2, "complex64")):
+        assert dlarray(data).dtype == data.dtype
