@@ -198,3 +198,75 @@ def test_dlarray_accepts_numeric_and_logical_data():
     for data in (np.ones(2, "float32"), np.ones(2, "int8"), np.ones(2, bool),
                  np.ones(2, "complex64")):
         assert dlarray(data).dtype == data.dtype
+
+
+# ---------------------------------------------------------------- 2. saturated crossentropy
+
+def _saturated(dtype="float64"):
+    # sample 0: true class 0 sits 120 below the largest logit, so softmax gives it ~1e-52
+    # (below eps in float32 and float64); sample 1 is an ordinary one.
+    X = np.array([[-60.0, 0.3], [60.0, -0.2], [0.0, 0.1]], dtype=dtype)
+    T = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]], dtype=dtype)
+    return dlarray(X, "CB"), T
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_saturated_sample_keeps_its_gradient_through_softmax(dtype):
+    X, T = _saturated(dtype)
+
+    def loss_and_grad(X):
+        loss = dl.crossentropy(dl.softmax(X), T)
+        return loss, dlgradient(loss, X)
+
+    loss, g = dlfeval(loss_and_grad, X)
+    x = dl.extractdata(X).astype(float)
+    p = np.exp(x - x.max(axis=0)) / np.exp(x - x.max(axis=0)).sum(axis=0)
+    np.testing.assert_allclose(dl.extractdata(g), (p - T) / 2, rtol=1e-4, atol=1e-6)
+    assert abs(float(dl.extractdata(g)[0, 0])) > 0.4  # MATLAB's clamp would give 0 here
+    # the loss is the true -log softmax, not capped at -log(eps)
+    expected = -(x[0, 0] - np.log(np.exp(x[:, 0]).sum()) + np.log(p[1, 1])) / 2
+    np.testing.assert_allclose(float(loss), expected, rtol=1e-5)
+
+
+def test_softmax_path_equals_matlab_formula_in_the_normal_range():
+    rng = np.random.default_rng(1)
+    X = dlarray(rng.standard_normal((5, 4)), "CBT"[:2])
+    T = np.eye(5)[:, rng.integers(0, 5, 4)]
+    Y = dl.softmax(X)
+    plain = dl.dlarray(dl.extractdata(Y), "CB")  # the same numbers, not softmax's output
+    for kw in ({}, {"reduction": "none"}, {"normalization_factor": "all-elements"}):
+        np.testing.assert_allclose(dl.extractdata(dl.crossentropy(Y, T, **kw)),
+                                   dl.extractdata(dl.crossentropy(plain, T, **kw)), rtol=1e-12)
+
+
+def test_softmax_path_gradient_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    X = dlarray(rng.standard_normal((4, 3)), "CB")
+    T = np.eye(4)[:, [0, 3, 1]]
+    w = np.array([1.0, 2.0, 0.5, 1.5])
+    report = dl.testing.check_gradients(
+        lambda X: dl.crossentropy(dl.softmax(X), T, w, normalization_factor="all-elements"), X)
+    assert report.ok, report
+
+
+def test_clamped_probabilities_warn_and_name_the_fix():
+    X, T = _saturated()
+    Y = dl.softmax(X) * 1.0  # no longer softmax's own output: MATLAB's clamp applies
+
+    def grad(X):
+        loss = dl.crossentropy(dl.softmax(X) * 1.0, T)
+        return dlgradient(loss, X)
+
+    with pytest.warns(RuntimeWarning, match=r"crossentropy: 1 predicted probabilities of a "
+                      r"target class are below eps.*gradient is zero.*crossentropy\(softmax"):
+        g = dlfeval(grad, X)
+    assert float(dl.extractdata(g)[0, 0]) == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dl.crossentropy(Y[:, 1:], T[:, 1:])  # nothing below eps: silent
+
+
+def test_softmax_output_is_an_ordinary_dlarray():
+    Y = dl.softmax(dlarray(np.zeros((3, 2)), "CB"))
+    assert isinstance(Y, dlarray) and Y.fmt == "CB"
+    assert type(Y[:, :1]) is dlarray and type(Y + 1) is dlarray
