@@ -270,3 +270,43 @@ def test_softmax_output_is_an_ordinary_dlarray():
     Y = dl.softmax(dlarray(np.zeros((3, 2)), "CB"))
     assert isinstance(Y, dlarray) and Y.fmt == "CB"
     assert type(Y[:, :1]) is dlarray and type(Y + 1) is dlarray
+
+
+# ---------------------------------------------------------------- 3. pool_format
+
+def test_pool_format_t_pools_over_time_only():
+    X = dlarray(np.arange(24.0).reshape(2, 1, 3, 4), "SCBT")
+    Y = dl.avgpool(X, 2, stride=2, pool_format="T")
+    assert Y.fmt == "SCBT" and Y.shape == (2, 1, 3, 2)
+    x = dl.extractdata(X)
+    np.testing.assert_allclose(dl.extractdata(Y), (x[..., 0::2] + x[..., 1::2]) / 2)
+
+
+def test_pool_format_maxunpool_round_trip_unformatted():
+    rng = np.random.default_rng(0)
+    X = dlarray(rng.standard_normal((6, 2, 3)))  # T, C, B
+    Y, idx, size = dl.maxpool(X, 2, stride=2, pool_format="T", data_format="TCB",
+                              return_indices=True)
+    Z = dl.maxunpool(Y, idx, size, data_format="TCB")
+    x, z = dl.extractdata(X), dl.extractdata(Z)
+    kept = z != 0
+    np.testing.assert_array_equal(z[kept], x[kept])
+    assert kept.sum() == Y.size
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"pool_format": "C"}, r"avgpool: pool_format must contain only 'S' and 'T' labels"),
+    ({"pool_format": "T"}, r"avgpool: pool_format has 'T' but X has no 'T' dimension"),
+    ({"pool_format": "Q"}, r"avgpool"),
+])
+def test_pool_format_errors(kw, match):
+    with pytest.raises(ValueError, match=match):
+        dl.avgpool(_images(), 2, **kw)
+
+
+def test_pool_format_must_take_all_s_dims_or_none():
+    X = dlarray(np.zeros((4, 4, 1, 2, 3)), "SSCBT")
+    with pytest.raises(ValueError, match=r"maxpool: pool_format must pool over all 2 'S' "
+                       r"dimensions of X or over none"):
+        dl.maxpool(X, (2, 2), pool_format="ST")
+    assert dl.maxpool(X, (2, 2, 2), pool_format="SST").shape == (3, 3, 1, 2, 2)
