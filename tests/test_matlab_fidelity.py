@@ -310,3 +310,40 @@ def test_pool_format_must_take_all_s_dims_or_none():
                        r"dimensions of X or over none"):
         dl.maxpool(X, (2, 2), pool_format="ST")
     assert dl.maxpool(X, (2, 2, 2), pool_format="SST").shape == (3, 3, 1, 2, 2)
+
+
+# ---------------------------------------------------------------- 3. recurrent activations
+
+def _lstm_args(rng, H=2, C=3):
+    X = dlarray(rng.standard_normal((C, 2, 4)), "CBT")
+    return (X, np.zeros((H, 1)), np.zeros((H, 1)), rng.standard_normal((4 * H, C)),
+            rng.standard_normal((4 * H, H)), rng.standard_normal(4 * H))
+
+
+def test_lstm_relu_state_matches_a_hand_written_step():
+    rng = np.random.default_rng(3)
+    X, h0, c0, W, R, b = _lstm_args(rng)
+    Y, h, c = dl.lstm(X[:, :, :1], h0, c0, W, R, b, state_activation_function="relu",
+                      gate_activation_function="hard-sigmoid")
+    z = W @ dl.extractdata(X)[:, :, 0] + b[:, None]
+    hs = np.clip(0.2 * z + 0.5, 0, 1)
+    i, f, g, o = hs[:2], hs[2:4], np.maximum(z[4:6], 0), hs[6:]
+    c_ref = i * g
+    np.testing.assert_allclose(dl.extractdata(c), c_ref, atol=1e-12)
+    np.testing.assert_allclose(dl.extractdata(h), o * np.maximum(c_ref, 0), atol=1e-12)
+
+
+@pytest.mark.parametrize("op, kw, match", [
+    ("lstm", {"state_activation_function": "sigmoid"},
+     r"lstm: state_activation_function must be one of 'tanh', 'softsign', 'relu'"),
+    ("gru", {"gate_activation_function": "tanh"},
+     r"gru: gate_activation_function must be one of 'sigmoid', 'hard-sigmoid'"),
+])
+def test_recurrent_activation_errors(op, kw, match):
+    rng = np.random.default_rng(0)
+    X, h0, c0, W, R, b = _lstm_args(rng)
+    with pytest.raises(ValueError, match=match):
+        if op == "lstm":
+            dl.lstm(X, h0, c0, W, R, b, **kw)
+        else:
+            dl.gru(X, h0, W[:6], R[:6], b[:6], **kw)
