@@ -347,3 +347,43 @@ def test_recurrent_activation_errors(op, kw, match):
             dl.lstm(X, h0, c0, W, R, b, **kw)
         else:
             dl.gru(X, h0, W[:6], R[:6], b[:6], **kw)
+
+
+# ---------------------------------------------------------------- 3. onehotencode, ctc
+
+def test_onehotencode_class_names_order_and_exclusion():
+    B = dl.extractdata(dl.onehotencode(np.array(["b", "a", "c"]), 0, class_names=["c", "b"]))
+    np.testing.assert_array_equal(B[:, 0], [0, 1])
+    assert np.all(np.isnan(B[:, 1]))
+    np.testing.assert_array_equal(B[:, 2], [1, 0])
+
+
+def test_onehotencode_matlab_typename_positional():
+    assert dl.onehotencode([0, 1], 0, "double").dtype == np.float64
+
+
+@pytest.mark.parametrize("kw, match", [
+    ({"classes": 3, "class_names": [0, 1]},
+     r"onehotencode: class_names must not be given together with classes"),
+    ({"class_names": [0, 1], "dtype": "int8"},
+     r"onehotencode: dtype must be a floating-point type with class_names"),
+])
+def test_onehotencode_class_names_errors(kw, match):
+    with pytest.raises(ValueError, match=match):
+        dl.onehotencode([0, 1, 2], 0, **kw)
+
+
+def test_onehotencode_classes_still_reject_unknown_labels_and_point_to_class_names():
+    with pytest.raises(ValueError, match=r"not among classes.*use class_names"):
+        dl.onehotencode([0, 5], 0, classes=3)
+
+
+def test_ctc_data_format_errors():
+    Y = np.full((4, 2, 3), 1 / 3)
+    with pytest.raises(ValueError, match=r"ctc: data_format must label the C, B and T "
+                       r"dimensions of Y, once each"):
+        dl.ctc(Y, np.array([[1], [2]]), np.ones((2, 4)), np.ones((2, 1)), data_format="TBU")
+    T = dl.ctc(Y, np.array([[1], [2]]), np.ones((2, 4)), np.ones((2, 1)), data_format="TBC")
+    C = dl.ctc(np.transpose(Y, (2, 1, 0)), np.array([[1], [2]]), np.ones((2, 4)),
+               np.ones((2, 1)))
+    np.testing.assert_allclose(float(T), float(C))
