@@ -387,3 +387,35 @@ def test_ctc_data_format_errors():
     C = dl.ctc(np.transpose(Y, (2, 1, 0)), np.array([[1], [2]]), np.ones((2, 4)),
                np.ones((2, 1)))
     np.testing.assert_allclose(float(T), float(C))
+
+
+# ---------------------------------------------------------------- 4. MATLAB padding matrix
+
+def test_matlab_padding_matrix_is_read_as_rows_before_after():
+    X = dlarray(np.ones((4, 4, 1, 1)), "SSCB")
+    W = np.ones((1, 1, 1, 1))
+    # MATLAB: Padding=[2 1; 1 1] is top 2, left 1, bottom 1, right 1 -> 7-by-6
+    Y = dl.dlconv(X, W, 0, padding=np.array([[2, 1], [1, 1]]))
+    assert Y.shape[:2] == (7, 6)
+    y = dl.extractdata(Y)[:, :, 0, 0]
+    assert y[:2].sum() == 0 and y[-1].sum() == 0 and y[:, 0].sum() == 0 and y[:, -1].sum() == 0
+    # Python's pairs ((top, bottom), (left, right)) give the same
+    Z = dl.dlconv(X, W, 0, padding=((2, 1), (1, 1)))
+    np.testing.assert_array_equal(dl.extractdata(Z), dl.extractdata(Y))
+
+
+def test_ambiguous_two_by_two_list_padding_is_refused():
+    X = dlarray(np.ones((4, 4, 1, 1)), "SSCB")
+    with pytest.raises(ValueError, match=r"dlconv: padding is ambiguous as a 2-by-2 list; got "
+                       r"\[\[2, 1\], \[1, 1\]\].*tuple of tuples, padding=\(\(2, 1\), \(1, 1\)\)"
+                       r".*np.array\(\[\[2, 1\], \[1, 1\]\]\)"):
+        dl.dlconv(X, np.ones((1, 1, 1, 1)), 0, padding=[[2, 1], [1, 1]])
+
+
+def test_two_by_d_matrix_for_other_dimension_counts_and_cropping():
+    X = dlarray(np.ones((3, 3, 3, 1, 1)), "SSSCB")
+    Y = dl.dlconv(X, np.ones((1, 1, 1, 1, 1)), 0, padding=[[1, 0, 0], [0, 0, 2]])  # 2-by-3
+    assert Y.shape[:3] == (4, 3, 5)
+    T = dl.dltranspconv(dlarray(np.ones((3, 3, 1, 1)), "SSCB"), np.ones((2, 2, 1, 1)), 0,
+                        cropping=np.array([[1, 0], [0, 0]]))
+    assert T.shape[:2] == (3, 4)
