@@ -419,3 +419,21 @@ def test_two_by_d_matrix_for_other_dimension_counts_and_cropping():
     T = dl.dltranspconv(dlarray(np.ones((3, 3, 1, 1)), "SSCB"), np.ones((2, 2, 1, 1)), 0,
                         cropping=np.array([[1, 0], [0, 0]]))
     assert T.shape[:2] == (3, 4)
+
+
+# ---------------------------------------------------------------- 9. dlfeval value semantics
+
+def test_dlfeval_passes_containers_by_value_as_documented():
+    state = {"n": dlarray(np.zeros(2))}
+    history = [dlarray(np.ones(2))]
+
+    def model(state, history):
+        state["n"] = state["n"] + 1
+        state["new"] = 1
+        history.append(3)
+        return np.sum(state["n"]), state
+
+    loss, new_state = dlfeval(model, state, history)
+    assert set(state) == {"n"} and float(np.sum(state["n"])) == 0.0 and len(history) == 1
+    np.testing.assert_array_equal(dl.extractdata(new_state["n"]), [1.0, 1.0])
+    assert "passed by value" in dl.dlfeval.__doc__
