@@ -29,6 +29,20 @@ def describe(x):
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def user_stacklevel():
+    """``stacklevel`` for warnings.warn that points at the first frame outside the package.
+
+    Public functions may be wrapped (see ``matlab_names``), so a fixed stacklevel would point
+    into the package instead of at the learner's line.
+    """
+    import sys
+
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("dlnotebooks"):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def fail(func, arg, problem, got, hint="", cls=ValueError):
     """Build the standard error: ``func: arg problem; got <got>. hint``."""
     message = f"{func}: {arg} {problem}; got {got}."

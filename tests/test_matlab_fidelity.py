@@ -437,3 +437,10 @@ def test_dlfeval_passes_containers_by_value_as_documented():
     assert set(state) == {"n"} and float(np.sum(state["n"])) == 0.0 and len(history) == 1
     np.testing.assert_array_equal(dl.extractdata(new_state["n"]), [1.0, 1.0])
     assert "passed by value" in dl.dlfeval.__doc__
+
+
+def test_warnings_point_at_the_callers_line():
+    X, T = _saturated()
+    with pytest.warns(RuntimeWarning) as record:
+        dl.crossentropy(dl.softmax(X) * 1.0, T)
+    assert record[0].filename == __file__

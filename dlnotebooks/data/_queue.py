@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .._checks import choice, describe, fail, matlab_names, positive_int
+from .._checks import choice, describe, fail, matlab_names, positive_int, user_stacklevel
 from ..core import dlarray, extractdata, parse_format
 
 _CASTS = {"float32": np.float32, "single": np.float32, "float64": np.float64,
@@ -151,7 +151,7 @@ class minibatchqueue:
                     f"minibatchqueue: the inputs hold a single observation (the last axis of "
                     f"shape {shape} has size 1). Observations are on the last axis; if the "
                     f"{shape[0]} observations are on the first axis, pass "
-                    "np.moveaxis(X, 0, -1).", UserWarning, stacklevel=3)
+                    "np.moveaxis(X, 0, -1).", UserWarning, stacklevel=user_stacklevel())
         self._n = sizes[0]
         self._batch = positive_int(func, "mini_batch_size", mini_batch_size)
         if isinstance(shuffle, (bool, np.bool_)):

@@ -4,6 +4,7 @@ import importlib as _importlib
 import inspect as _inspect
 
 from .._checks import matlab_names as _matlab_names
+from ._registry import REGISTRY as _REGISTRY
 
 _MODULES = ("activations", "linear", "conv", "pooling", "normalization", "recurrent",
             "embedding", "attention", "ctc", "ode", "losses", "encoding")
@@ -18,5 +19,7 @@ for _name in _MODULES:
         # The public binding answers MATLAB spellings (DilationFactor=2, "Stride", 2) with the
         # keyword to use; the modules keep the plain functions for internal calls.
         globals()[_public] = _matlab_names(_obj) if _inspect.isfunction(_obj) else _obj
+        if _public in _REGISTRY:  # the registry tests the public binding itself
+            _REGISTRY[_public].fn = globals()[_public]
     __all__ += list(_module.__all__)
 del _name, _module, _public, _obj

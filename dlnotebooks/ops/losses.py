@@ -269,7 +269,7 @@ def _warn_clamped(y, t, eps, mode):
             f"class are below eps = {float(eps):.3g}; log(max(Y, eps)) clamps them and their "
             "gradient is zero, so these samples stop learning (MATLAB's behaviour). Pass "
             "softmax's output directly, crossentropy(softmax(X), T), to keep their gradient, "
-            "or lower the learning rate.", RuntimeWarning, stacklevel=3)
+            "or lower the learning rate.", RuntimeWarning, stacklevel=_checks.user_stacklevel())
 
 
 def _crossentropy_reference(Y, T, weights=None, *, fmt, mask=None, reduction="sum",
