@@ -78,3 +78,11 @@ def test_traced_input_is_refused():
 
     with pytest.raises(TypeError, match=r"imtile: I must not be traced"):
         dl.dlfeval(f, dlarray(_frames(2), "SSCB"))
+
+
+def test_matlab_spellings_are_answered():
+    with pytest.raises(TypeError, match=r"imtile: option GridSize is not known.*Did you mean "
+                       r"grid_size=\(2, 2\)"):
+        dl.imtile(_frames(3), GridSize=(2, 2))
+    with pytest.raises(TypeError, match=r"rescale\(\.\.\., input_min=0\)"):
+        dl.rescale([1, 2], "InputMin", 0)

@@ -12,6 +12,12 @@ from ._images import digit_strings, digits, glyphs
 from ._queue import hasdata, minibatchqueue, next, reset, shuffle  # noqa: A004
 from ._sequences import padsequences, sequences
 from ._tile import imtile, rescale
+from .._checks import matlab_names as _matlab_names
+
+# MATLAB spellings (Direction="left", 'GridSize', [2 4]) are answered with the keyword to use.
+padsequences = _matlab_names(padsequences)
+imtile = _matlab_names(imtile)
+rescale = _matlab_names(rescale)
 from ._toy import toy2d
 
 __all__ = ["minibatchqueue", "hasdata", "next", "reset", "shuffle", "imtile", "rescale"]
