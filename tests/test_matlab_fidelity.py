@@ -444,3 +444,10 @@ def test_warnings_point_at_the_callers_line():
     with pytest.warns(RuntimeWarning) as record:
         dl.crossentropy(dl.softmax(X) * 1.0, T)
     assert record[0].filename == __file__
+
+
+def test_arithmetic_with_a_forward_tuple_names_forward():
+    out = dl.forward(_small_net(), _images())
+    with pytest.raises(TypeError, match=r"dlarray subtract: operand must be an array, not a "
+                       r"tuple.*Y, state = forward\(net, X\)"):
+        out - _images()

@@ -497,6 +497,11 @@ def _union_format(fa, fb):
 
 
 def _binary(fun, a, b, kwargs=None):
+    for operand in (a, b):
+        if isinstance(operand, (tuple, list)):
+            problem = tuple_output_problem(f"dlarray {fun.__name__}", "operand", operand)
+            if problem:
+                raise TypeError(problem)
     fa = a._fmt if isinstance(a, dlarray) else ""
     fb = b._fmt if isinstance(b, dlarray) else ""
     da = a._data if isinstance(a, dlarray) else a
