@@ -419,8 +419,11 @@ def hasdata(mbq):
 def shuffle(mbq):
     """MATLAB's ``shuffle(mbq)``: reshuffle the observations and start a new epoch.
 
-    The same as ``mbq.shuffle()``; returns None (the queue changes in place, as in MATLAB,
-    where ``minibatchqueue`` is a handle object).
+    The same as ``mbq.shuffle()``; returns None (the queue changes in place).
+
+    MATLAB compatibility
+    --------------------
+    ``shuffle(mbq)``, identical: ``minibatchqueue`` is a handle object in MATLAB too.
     """
     _queue("shuffle", mbq).shuffle()
 
@@ -429,6 +432,11 @@ def reset(mbq):
     """MATLAB's ``reset(mbq)``: start a new epoch (reshuffles when made with ``shuffle=True``).
 
     The same as ``mbq.reset()``.
+
+    MATLAB compatibility
+    --------------------
+    ``reset(mbq)``. MATLAB's ``reset`` does not reshuffle; a queue made with
+    ``shuffle=False`` behaves exactly so (call ``shuffle(mbq)`` each epoch then).
     """
     _queue("reset", mbq).reset()
 
