@@ -87,7 +87,9 @@ class minibatchqueue:
     Notes
     -----
     Python iteration (``for X, T in mbq:``) yields the *remaining* mini-batches of the current
-    epoch, like ``while mbq.hasdata(): X, T = mbq.next()``; start each epoch with
+    epoch, like ``while mbq.hasdata(): X, T = mbq.next()``; the queue is its own iterator,
+    so the built-in ``next(mbq)`` gives the next mini-batch (and ``StopIteration`` at the end
+    of the epoch, where ``mbq.next()`` raises a RuntimeError); start each epoch with
     :meth:`reset` or :meth:`shuffle`. The queue keeps one copy of the inputs, observations
     first, so that gathering a mini-batch is a fast contiguous copy; changing an input array
     afterwards does not change the queue, and mini-batches never share memory with it.
@@ -97,8 +99,10 @@ class minibatchqueue:
     MATLAB's ``minibatchqueue(ds, MiniBatchSize=..., MiniBatchFormat=..., PartialMiniBatch=...,
     MiniBatchFcn=..., OutputCast=...)`` with ``hasdata``, ``next``, ``shuffle`` and ``reset``.
     Differences: arrays take the place of the datastore (``arrayDatastore(X,
-    IterationDimension=4)`` and ``combine``); ``next()`` returns a tuple instead of several
-    outputs; ``shuffle=True`` also reshuffles on ``reset()`` (MATLAB's ``reset`` does not
+    IterationDimension=4)`` and ``combine``); ``next`` returns a tuple instead of several
+    outputs (and the dlarray itself for one output); the function forms ``hasdata(mbq)``,
+    ``next(mbq)``, ``shuffle(mbq)`` and ``reset(mbq)`` exist as ``dl.hasdata`` etc., and
+    Python's built-in ``next(mbq)`` works too; ``shuffle=True`` also reshuffles on ``reset()`` (MATLAB's ``reset`` does not
     shuffle; pass ``shuffle=False`` and call ``shuffle()`` each epoch for MATLAB's exact
     behaviour); integer and boolean data are not cast; there is no ``OutputEnvironment``
     (everything runs on the CPU).
