@@ -171,7 +171,7 @@ def snake_case(name):
     return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()
 
 
-def _spelling_hint(func, name, known):
+def _spelling_hint(name, known):
     """The keyword a MATLAB (or misspelt) option name most likely means, or None."""
     want = snake_case(name).replace("_", "")
     for k in known:
@@ -207,7 +207,7 @@ def matlab_names(fn):
     skip_self = 1 if fn.__name__ == "__init__" else 0
 
     def unknown_keyword(name, value):
-        target = _spelling_hint(func, name, keywords)
+        target = _spelling_hint(name, keywords)
         hint = (f"Did you mean {target}={value!r}? Options are snake_case keywords in Python."
                 if target else f"Options of {func}: {', '.join(options) or 'none'}.")
         return fail(func, "option", f"{name} is not known", f"{name}={value!r}", hint,
@@ -216,7 +216,7 @@ def matlab_names(fn):
     def name_value_pair(k, args):
         name = args[k]
         value = args[k + 1] if k + 1 < len(args) else "..."
-        target = _spelling_hint(func, name, keywords) or snake_case(name)
+        target = _spelling_hint(name, keywords) or snake_case(name)
         return fail(func, "option", "was given as a MATLAB 'Name', value pair",
                     f"{name!r}, {value!r}",
                     f"Python takes options as keywords: {func}(..., {target}={value!r}).",

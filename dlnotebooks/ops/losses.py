@@ -395,8 +395,8 @@ def l1loss(Y, targets, weights=None, *, mask=None, reduction="sum",
     MATLAB compatibility
     --------------------
     ``l1loss(Y, targets, weights, Mask=..., Reduction=..., NormalizationFactor=...)``.
-    ``WeightsFormat`` is ``weights_format`` (MATLAB documents it for l1loss: the labels of
-    unformatted weights).
+    ``WeightsFormat`` is ``weights_format``: the labels of unformatted weights, as
+    MATLAB documents it for l2loss and crossentropy (for l1loss by analogy, UNVERIFIED).
 
     Examples
     --------
@@ -451,8 +451,8 @@ def l2loss(Y, targets, weights=None, *, mask=None, reduction="sum",
     MATLAB compatibility
     --------------------
     ``l2loss(Y, targets, weights, Mask=..., Reduction=..., NormalizationFactor=...)``.
-    ``WeightsFormat`` is ``weights_format`` (MATLAB documents it for l2loss: the labels of
-    unformatted weights).
+    ``WeightsFormat`` is ``weights_format``: the labels of unformatted weights (MATLAB's
+    documentation lists ``WeightsFormat`` among l2loss's options).
 
     Examples
     --------
@@ -511,8 +511,8 @@ def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reductio
     --------------------
     ``huber(Y, targets, weights, TransitionPoint=..., Mask=..., Reduction=...,
     NormalizationFactor=...)``.
-    ``WeightsFormat`` is ``weights_format`` (MATLAB documents it for huber: the labels of
-    unformatted weights).
+    ``WeightsFormat`` is ``weights_format``: the labels of unformatted weights, as
+    MATLAB documents it for l2loss and crossentropy (for huber by analogy, UNVERIFIED).
 
     Examples
     --------
