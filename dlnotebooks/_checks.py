@@ -82,13 +82,18 @@ def choice(func, arg, value, choices):
     return value.lower()
 
 
+def reject_tuple_output(func, arg, value):
+    """Raise the shared "unpack the tuple" TypeError when ``value`` holds several outputs."""
+    problem = tuple_output_problem(func, arg, value)
+    if problem:
+        raise TypeError(problem)
+
+
 def as_array_input(func, arg, X):
     """Return a dlarray for an op input; plain arrays become unformatted dlarrays."""
     if isinstance(X, dlarray):
         return X
-    problem = tuple_output_problem(func, arg, X)
-    if problem:
-        raise TypeError(problem)
+    reject_tuple_output(func, arg, X)
     if isinstance(X, (np.ndarray, np.generic, numbers.Number, list, tuple)):
         arr = np.asarray(X)
         if arr.dtype == object or arr.dtype.kind in "USV":

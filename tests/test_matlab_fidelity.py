@@ -451,3 +451,14 @@ def test_arithmetic_with_a_forward_tuple_names_forward():
     with pytest.raises(TypeError, match=r"dlarray subtract: operand must be an array, not a "
                        r"tuple.*Y, state = forward\(net, X\)"):
         out - _images()
+
+
+@pytest.mark.parametrize("call", [
+    lambda t: dl.onehotdecode(t, 3, 0), lambda t: dl.onehotencode(t, 0),
+    lambda t: dl.attention(t, t[0], t[0], 1), lambda t: dl.softmax(t),
+    lambda t: dl.crossentropy(t, np.zeros((4, 4, 2, 3))),
+])
+def test_every_kind_of_op_input_names_the_tuple(call):
+    out = dl.forward(_small_net(), _images())
+    with pytest.raises(TypeError, match=r"must be an array, not a tuple.*unpack it"):
+        call(out)

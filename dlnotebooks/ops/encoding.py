@@ -85,6 +85,7 @@ def onehotencode(labels, feature_dim, classes=None, *, class_names=None, dtype="
      [1. 0. 0.]]
     """
     func = "onehotencode"
+    _checks.reject_tuple_output(func, "labels", labels)
     labels = extractdata(labels) if isinstance(labels, dlarray) else np.asarray(labels)
     dim = _checks.positive_int(func, "feature_dim", feature_dim, allow_zero=True)
     if isinstance(classes, str) and classes.lower() in _TYPENAMES:
@@ -160,6 +161,7 @@ def onehotdecode(scores, classes, feature_dim):
     array(['dog', 'cat'], dtype='<U3')
     """
     func = "onehotdecode"
+    _checks.reject_tuple_output(func, "scores", scores)
     S = extractdata(scores) if isinstance(scores, dlarray) else np.asarray(scores)
     dim = _checks.positive_int(func, "feature_dim", feature_dim, allow_zero=True)
     if dim >= S.ndim:
