@@ -15,6 +15,12 @@ from .nn import *  # noqa: F401,F403
 from .ops import *  # noqa: F401,F403
 from .optim import *  # noqa: F401,F403
 from . import data, init, testing, exercises  # noqa: F401
+from ._checks import matlab_names as _matlab_names
+
+# autodiff sits below _checks, so its public dlgradient is given the MATLAB-spelling answers
+# here (dlgradient(y, x, RetainData=True) -> "did you mean retain_data=True?"). dlfeval
+# passes any keyword on to the model function and is left as it is.
+dlgradient = _matlab_names(dlgradient)  # noqa: F405
 
 __version__ = "0.1.0"
 

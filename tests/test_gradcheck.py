@@ -66,3 +66,57 @@ def test_strip_outputs_keeps_only_checked_text():
     assert out["cells"][0]["outputs"] == [nb["cells"][0]["outputs"][0]]
     assert out["cells"][0]["execution_count"] == 1
     assert out["cells"][1]["outputs"] == [] and out["cells"][1]["execution_count"] is None
+
+
+def _critic(p, X):
+    return np.sum(np.tanh(dl.fullyconnect(X, p["W"], p["b"])) ** 2)
+
+
+def test_gradient_with_respect_to_data_the_gradient_penalty_case():
+    params, X = setup()
+    rng = np.random.default_rng(1)
+    X_fake = dlarray(rng.standard_normal((4, 5)), "CB")
+    eps = rng.uniform(size=(1, 5))
+    X_hat = eps * X + (1 - eps) * X_fake  # data-derived, as in WGAN-GP
+
+    report = dl.testing.check_gradients(_critic, params, X_hat, wrt=1)
+    assert report.ok and [r["name"] for r in report.rows] == ["args[0]"]
+
+    def penalty(p, X):
+        g = dlgradient(_critic(p, X), X, enable_higher_derivatives=True)
+        return (np.sqrt(np.sum(g ** 2)) - 1) ** 2
+
+    report = dl.testing.check_gradients(penalty, params, X_hat, wrt="all", rtol=1e-3)
+    assert report.ok, report
+    assert [r["name"] for r in report.rows] == ["params.W", "params.b", "args[0]"]
+
+
+def test_gradient_with_respect_to_data_finds_a_wrong_gradient_and_takes_numpy_data():
+    params, X = setup()
+    x = dl.extractdata(X)
+    _, g = dl.dlfeval(lambda X: (lambda L: (L, dlgradient(L, X)))(_critic(params, X)), X)
+    def critic_raw(p, X):  # data as a plain (C, N) array
+        return np.sum(np.tanh(dl.fullyconnect(X, p["W"], p["b"], data_format="CB")) ** 2)
+
+    assert dl.testing.check_gradients(critic_raw, params, x, wrt=1).ok
+    report = dl.testing.check_gradients(critic_raw, params, x, wrt=(1,), grads=(g * 1.5,))
+    assert not report.ok and report.failures[0]["name"] == "args[0]"
+
+
+@pytest.mark.parametrize("wrt, match", [
+    (3, r"check_gradients: wrt must name arguments that fun receives: 0 for params, 1\.\.1 "
+        r"for args"),
+    ("some", r"check_gradients: wrt must be an argument position, a tuple of them or \"all\""),
+    ((), r"check_gradients: wrt must name at least one argument"),
+])
+def test_wrt_errors(wrt, match):
+    params, X = setup()
+    with pytest.raises(ValueError, match=match):
+        dl.testing.check_gradients(_critic, params, X, wrt=wrt)
+
+
+def test_wrt_on_non_float_data_is_refused():
+    params, X = setup()
+    with pytest.raises(TypeError, match=r"check_gradients: the arguments chosen by wrt must be "
+                       r"a dlarray or a container of dlarrays"):
+        dl.testing.check_gradients(lambda p, X, k: _critic(p, X), params, X, 3, wrt=2)

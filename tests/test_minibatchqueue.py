@@ -21,7 +21,9 @@ def _collect(mbq):
 
 def test_exported_at_top_level():
     assert dl.minibatchqueue is dl.data.minibatchqueue
-    assert dl.data.__all__ == ["minibatchqueue"]
+    assert dl.data.__all__ == ["minibatchqueue", "hasdata", "next", "reset", "shuffle",
+                               "imtile", "rescale"]
+    assert dl.hasdata is dl.data.hasdata and dl.next is dl.data.next
 
 
 @pytest.mark.parametrize("partial, sizes", [("return", [4, 4, 2]), ("discard", [4, 4])])

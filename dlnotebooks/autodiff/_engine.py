@@ -121,10 +121,20 @@ def dlfeval(fun, *args, **kwargs):
     -----
     The trace, and the memory of the intermediate values, lives until ``dlfeval`` returns.
 
+    **Containers are passed by value.** ``fun`` receives *new* dicts, lists, tuples,
+    ``Learnables``/``State`` tables and ``dlnetwork`` objects that hold the traced dlarrays,
+    so changing them inside ``fun`` (``state["mu"] = mu``, ``history.append(loss)``,
+    ``net.state = state``) does not change the caller's objects. Return what you change,
+    ``return loss, gradients, state``, and assign it after the call, as in MATLAB. Anything
+    else (NumPy arrays, a monitor, your own objects) is passed as it is.
+
     MATLAB compatibility
     --------------------
     ``[y1,...,yk] = dlfeval(fun, x1,...,xn)``: Python returns whatever ``fun`` returns (use a
-    tuple for several outputs).
+    tuple for several outputs). The value semantics for containers are MATLAB's own (structs,
+    cell arrays and ``dlnetwork`` are value types there), so the MATLAB pattern
+    ``[loss, gradients, state] = dlfeval(@modelLoss, net, X, T); net.State = state;`` carries
+    over unchanged.
 
     Examples
     --------

@@ -31,14 +31,58 @@ __all__ = ["dlarray", "dims", "finddim", "stripdims", "extractdata", "isdlarray"
 _NOT_GIVEN = object()
 
 
+# Functions of the public API that return a tuple: the MATLAB habit ``Y = forward(net, X)``
+# keeps the whole tuple, and the next op receives it where an array belongs.
+_TUPLE_RETURNING = ("Y, state = forward(net, X)", "Y, mu, sigma_sq = batchnorm(...)",
+                    "Y, hidden_state, cell_state = lstm(...)", "Y, hidden_state = gru(...)",
+                    "Y, indx, input_size = maxpool(..., return_indices=True)",
+                    "Y, weights = attention(..., return_weights=True)")
+
+
+def tuple_output_problem(where, arg, value):
+    """Message for a tuple (or list) that holds dlarrays or containers where an array belongs.
+
+    Returns None for plain nested numbers, which are a legitimate array literal. Shared by the
+    dlarray constructor and every op's input validation, so each says the same thing.
+    """
+    if not isinstance(value, (tuple, list)):
+        return None
+    if not _holds_outputs(value):
+        return None
+    kinds = ", ".join(
+        f"dlarray {v.shape}" if isinstance(v, dlarray) else type(v).__name__ for v in value[:4])
+    if len(value) > 4:
+        kinds += ", ..."
+    name = type(value).__name__
+    hint = "; ".join(_TUPLE_RETURNING)
+    return (f"{where}: {arg} must be an array, not a {name}; got a {name} of {len(value)} "
+            f"({kinds}). Functions with several outputs return a tuple: unpack it, as in "
+            f"{hint}. With one output, take the first element: Y = forward(net, X)[0].")
+
+
+def _holds_outputs(value):
+    return any(isinstance(v, (dlarray, dict)) or hasattr(v, "_trace")
+               or type(v).__name__ in ("State", "Learnables")
+               or (isinstance(v, (tuple, list)) and _holds_outputs(v)) for v in value)
+
+
 def _as_data(data, dtype):
     if isbox(data):
         if dtype is not None:
             data = _box_astype(data, dtype)
         return data
+    problem = tuple_output_problem("dlarray", "data", data)
+    if problem:
+        raise TypeError(problem)
+    if dtype is not None:
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dlarray: dtype must be a NumPy numeric or logical type such as "
+                            f"'float32'; got {dtype!r}.") from None
+        _check_kind(dtype, f"dtype {dtype}", "dtype")
     if isinstance(data, np.ndarray):
-        if data.dtype == object:
-            raise TypeError("dlarray: data must be numeric or logical; got an object array.")
+        _check_kind(data.dtype, f"an array of dtype {data.dtype}")
         return data if dtype is None else data.astype(dtype, copy=False)
     try:
         arr = np.asarray(data, dtype=dtype)
@@ -46,12 +90,18 @@ def _as_data(data, dtype):
         raise TypeError(
             f"dlarray: data must be numeric or logical; got {type(data).__name__} ({err})."
         ) from None
-    if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(
-            f"dlarray: data must be numeric or logical; got {type(data).__name__} of dtype "
-            f"{arr.dtype}."
-        )
+    _check_kind(arr.dtype, f"{type(data).__name__} of dtype {arr.dtype}")
     return arr
+
+
+def _check_kind(dtype, got, arg="data"):
+    # MATLAB's dlarray holds single, double, integer or logical (and complex) values only;
+    # strings, objects, dates and structured records would fail later, deep inside NumPy.
+    if dtype.kind not in "biufc" or dtype.names is not None:
+        raise TypeError(
+            f"dlarray: {arg} must be numeric or logical (bool, integer, float or complex); "
+            f"got {got}. Convert labels to numbers first, for example with onehotencode or "
+            "np.unique(labels, return_inverse=True).")
 
 
 class dlarray:
@@ -447,6 +497,11 @@ def _union_format(fa, fb):
 
 
 def _binary(fun, a, b, kwargs=None):
+    for operand in (a, b):
+        if isinstance(operand, (tuple, list)):
+            problem = tuple_output_problem(f"dlarray {fun.__name__}", "operand", operand)
+            if problem:
+                raise TypeError(problem)
     fa = a._fmt if isinstance(a, dlarray) else ""
     fb = b._fmt if isinstance(b, dlarray) else ""
     da = a._data if isinstance(a, dlarray) else a

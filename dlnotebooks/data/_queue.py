@@ -1,10 +1,12 @@
 """minibatchqueue: serve shuffled mini-batches of arrays as dlarrays, MATLAB style."""
 
+import builtins
 import numbers
+import warnings
 
 import numpy as np
 
-from .._checks import choice, describe, fail, positive_int
+from .._checks import choice, describe, fail, matlab_names, positive_int, user_stacklevel
 from ..core import dlarray, extractdata, parse_format
 
 _CASTS = {"float32": np.float32, "single": np.float32, "float64": np.float64,
@@ -85,7 +87,9 @@ class minibatchqueue:
     Notes
     -----
     Python iteration (``for X, T in mbq:``) yields the *remaining* mini-batches of the current
-    epoch, like ``while mbq.hasdata(): X, T = mbq.next()``; start each epoch with
+    epoch, like ``while mbq.hasdata(): X, T = mbq.next()``; the queue is its own iterator,
+    so the built-in ``next(mbq)`` gives the next mini-batch (and ``StopIteration`` at the end
+    of the epoch, where ``mbq.next()`` raises a RuntimeError); start each epoch with
     :meth:`reset` or :meth:`shuffle`. The queue keeps one copy of the inputs, observations
     first, so that gathering a mini-batch is a fast contiguous copy; changing an input array
     afterwards does not change the queue, and mini-batches never share memory with it.
@@ -95,8 +99,10 @@ class minibatchqueue:
     MATLAB's ``minibatchqueue(ds, MiniBatchSize=..., MiniBatchFormat=..., PartialMiniBatch=...,
     MiniBatchFcn=..., OutputCast=...)`` with ``hasdata``, ``next``, ``shuffle`` and ``reset``.
     Differences: arrays take the place of the datastore (``arrayDatastore(X,
-    IterationDimension=4)`` and ``combine``); ``next()`` returns a tuple instead of several
-    outputs; ``shuffle=True`` also reshuffles on ``reset()`` (MATLAB's ``reset`` does not
+    IterationDimension=4)`` and ``combine``); ``next`` returns a tuple instead of several
+    outputs (and the dlarray itself for one output); the function forms ``hasdata(mbq)``,
+    ``next(mbq)``, ``shuffle(mbq)`` and ``reset(mbq)`` exist as ``dl.hasdata`` etc., and
+    Python's built-in ``next(mbq)`` works too; ``shuffle=True`` also reshuffles on ``reset()`` (MATLAB's ``reset`` does not
     shuffle; pass ``shuffle=False`` and call ``shuffle()`` each epoch for MATLAB's exact
     behaviour); integer and boolean data are not cast; there is no ``OutputEnvironment``
     (everything runs on the CPU).
@@ -120,6 +126,7 @@ class minibatchqueue:
     False
     """
 
+    @matlab_names
     def __init__(self, *arrays, mini_batch_size=128, mini_batch_format=None, shuffle=True,
                  partial_mini_batch="return", preprocess=None, output_cast="float32",
                  rng=None):
@@ -138,7 +145,17 @@ class minibatchqueue:
                 raise fail(func, f"input {i}", f"must have as many observations as input 0 "
                            f"({sizes[0]})", f"{n} observations (shape "
                            f"{self._shape_text(i)})",
-                           "Observations are on the last axis of every array.")
+                           "Observations are on the last axis of every array."
+                           + self._observations_first_hint(sizes))
+        if sizes[0] == 1:
+            kind, data, axis, fmt = self._inputs[0]
+            shape = np.moveaxis(data, 0, axis).shape if kind == "array" else ()
+            if len(shape) >= 2 and shape[0] > 1 and not fmt:
+                warnings.warn(
+                    f"minibatchqueue: the inputs hold a single observation (the last axis of "
+                    f"shape {shape} has size 1). Observations are on the last axis; if the "
+                    f"{shape[0]} observations are on the first axis, pass "
+                    "np.moveaxis(X, 0, -1).", UserWarning, stacklevel=user_stacklevel())
         self._n = sizes[0]
         self._batch = positive_int(func, "mini_batch_size", mini_batch_size)
         if isinstance(shuffle, (bool, np.bool_)):
@@ -211,6 +228,18 @@ class minibatchqueue:
         # Store observation-major (a one-time copy): gathering a mini-batch is then a
         # contiguous row gather, many times faster than a strided gather along the last axis.
         return "array", np.ascontiguousarray(np.moveaxis(data, axis, 0)), axis, fmt
+
+    def _observations_first_hint(self, sizes):
+        """Name the inputs that hold the other inputs' count on their first axis instead."""
+        notes = []
+        for i, (kind, data, axis, fmt) in enumerate(self._inputs):
+            if kind != "array" or fmt or data.ndim < 2:
+                continue
+            first = np.moveaxis(data, 0, axis).shape[0]
+            if first != sizes[i] and any(first == n for j, n in enumerate(sizes) if j != i):
+                notes.append(f"input {i} has {first} on its first axis: it looks "
+                             "observations-first (N, ...); pass np.moveaxis(X, 0, -1)")
+        return (" " + "; ".join(notes) + ".") if notes else ""
 
     def _shape_text(self, i):
         kind, data, axis, _ = self._inputs[i]
@@ -354,9 +383,87 @@ class minibatchqueue:
 
     # ---- Python protocols ----
     def __iter__(self):
-        while self.hasdata():
-            yield self.next()
+        return self
+
+    def __next__(self):
+        # Python's built-in next(mbq) and for-loops; at the end of the epoch the iterator
+        # protocol needs StopIteration (mbq.next() raises a RuntimeError instead, as MATLAB).
+        if not self.hasdata():
+            raise StopIteration("minibatchqueue: no data left in this epoch; call reset(mbq) "
+                                "or shuffle(mbq) to start the next one.")
+        return self.next()
 
     def __repr__(self):
         return (f"minibatchqueue with {len(self._inputs)} input(s), {self._n} observations, "
                 f"mini_batch_size {self._batch}, position {self._position}")
+
+
+# ---------------------------------------------------------------- MATLAB's function-call forms
+
+def _queue(func, mbq):
+    if not isinstance(mbq, minibatchqueue):
+        raise fail(func, "mbq", "must be a minibatchqueue", describe(mbq),
+                   "Create one with mbq = minibatchqueue(X, T, mini_batch_size=...).",
+                   cls=TypeError)
+    return mbq
+
+
+def hasdata(mbq):
+    """MATLAB's ``hasdata(mbq)``: True while the epoch has another mini-batch.
+
+    The same as ``mbq.hasdata()``.
+
+    MATLAB compatibility
+    --------------------
+    ``tf = hasdata(mbq)``, identical.
+    """
+    return _queue("hasdata", mbq).hasdata()
+
+
+def shuffle(mbq):
+    """MATLAB's ``shuffle(mbq)``: reshuffle the observations and start a new epoch.
+
+    The same as ``mbq.shuffle()``; returns None (the queue changes in place).
+
+    MATLAB compatibility
+    --------------------
+    ``shuffle(mbq)``, identical: ``minibatchqueue`` is a handle object in MATLAB too.
+    """
+    _queue("shuffle", mbq).shuffle()
+
+
+def reset(mbq):
+    """MATLAB's ``reset(mbq)``: start a new epoch (reshuffles when made with ``shuffle=True``).
+
+    The same as ``mbq.reset()``.
+
+    MATLAB compatibility
+    --------------------
+    ``reset(mbq)``. MATLAB's ``reset`` does not reshuffle; a queue made with
+    ``shuffle=False`` behaves exactly so (call ``shuffle(mbq)`` each epoch then).
+    """
+    _queue("reset", mbq).reset()
+
+
+def next(mbq, *default):  # noqa: A001 -- MATLAB's name; other iterators go to builtins.next
+    """MATLAB's ``next(mbq)``: the next mini-batch, a dlarray for one output, else a tuple.
+
+    ``X, T = next(mbq)`` works with this function and with Python's built-in ``next``. For
+    anything that is not a minibatchqueue it is Python's ``next(iterator[, default])``, so
+    ``from dlnotebooks import *`` does not break other iterators.
+
+    Raises
+    ------
+    RuntimeError
+        When the epoch has no data left (``hasdata(mbq)`` is False); call ``reset(mbq)``.
+
+    MATLAB compatibility
+    --------------------
+    ``[X, T] = next(mbq)`` becomes ``X, T = next(mbq)``; a single output comes back as the
+    dlarray itself, not a 1-tuple.
+    """
+    if isinstance(mbq, minibatchqueue):
+        if default and not mbq.hasdata():
+            return default[0]
+        return mbq.next()
+    return builtins.next(mbq, *default)

@@ -55,8 +55,14 @@ def _int_tuple(func, arg, value):
 def pads_of(func, arg, value, nd, sizes=None, k=None, s=None, d=None):
     """Parse ``padding`` into ``((before, after), ...)``, one pair per window dimension.
 
-    Accepts an int, a per-dim tuple, a tuple of ``(before, after)`` pairs (an nd x 2 array),
-    or ``"same"`` (needs sizes, k, s, d).
+    Accepts an int, a per-dim tuple, a tuple of ``(before, after)`` pairs, MATLAB's 2 x nd
+    matrix ``[before...; after...]`` (``[top, left; bottom, right]`` in 2-D) as a NumPy array
+    or nested list, or ``"same"`` (needs sizes, k, s, d).
+
+    How a 2 x 2 value is read (the only ambiguous shape): a tuple of tuples is Python's pairs
+    ``((top, bottom), (left, right))``; a NumPy array is MATLAB's matrix
+    ``[[top, left], [bottom, right]]``; a list of lists is refused, because either reading is
+    plausible. Other shapes are unambiguous: (nd, 2) are pairs and (2, nd) is MATLAB's matrix.
     """
     if isinstance(value, str):
         if value.lower() != "same":
@@ -84,10 +90,23 @@ def pads_of(func, arg, value, nd, sizes=None, k=None, s=None, d=None):
         return ((int(arr.reshape(-1)[0]),) * 2,) * nd
     if arr.ndim == 1 and arr.size == nd:
         return tuple((int(v), int(v)) for v in arr)
+    if arr.ndim == 2 and arr.shape == (2, 2) and nd == 2:
+        if isinstance(value, np.ndarray):
+            arr = arr.T  # MATLAB's [top, left; bottom, right]
+        elif not isinstance(value, tuple):
+            raise _checks.fail(
+                func, arg, "is ambiguous as a 2-by-2 list", repr(value),
+                f"For (before, after) pairs per dimension write a tuple of tuples, "
+                f"{arg}=(({arr[0, 0]}, {arr[0, 1]}), ({arr[1, 0]}, {arr[1, 1]})); for MATLAB's "
+                f"[top, left; bottom, right] matrix write np.array([[{arr[0, 0]}, "
+                f"{arr[0, 1]}], [{arr[1, 0]}, {arr[1, 1]}]]).")
+        return tuple((int(a), int(b)) for a, b in arr)
     if arr.ndim == 2 and arr.shape == (nd, 2):
         return tuple((int(a), int(b)) for a, b in arr)
+    if arr.ndim == 2 and arr.shape == (2, nd):
+        return tuple((int(a), int(b)) for a, b in arr.T)  # MATLAB's 2-by-d matrix
     raise _checks.fail(func, arg, f"must be an integer, {nd} integers, {nd} (before, after) "
-                       'pairs or "same"', repr(value))
+                       f'pairs, a 2-by-{nd} matrix [before; after] or "same"', repr(value))
 
 
 def out_sizes(func, sizes, k, s, d, pads, *, what="X"):

@@ -6,6 +6,7 @@ import autograd.numpy as anp
 import numpy as np
 
 from .. import _checks
+from ..core import dlarray
 from ._prims import defvjp, primitive, sample_array
 from ._registry import Case, OpRecord, register
 
@@ -368,7 +369,32 @@ def softmax(X, *, data_format=None):
     layout = _checks.Layout.of("softmax", X, data_format)
     layout.require("softmax", "C")
     axis = layout.fmt.index("C")
-    return layout.restore(_softmax(layout.data, axis), layout.fmt)
+    Y = layout.restore(_softmax(layout.data, axis), layout.fmt)
+    return SoftmaxOutput._of(Y, _checks.as_array_input("softmax", "X", X))
+
+
+class SoftmaxOutput(dlarray):
+    """The dlarray softmax returns: an ordinary dlarray that remembers its logits.
+
+    ``crossentropy(softmax(X), T)`` computes ``-T * log_softmax(X)`` from the logits, so a
+    sample whose true-class probability underflows (below eps) keeps its gradient
+    ``softmax(X) - T`` instead of MATLAB's zero from ``log(max(Y, eps))``. Every operation on
+    it (indexing, arithmetic) gives a plain dlarray, so only softmax's own output is
+    recognised.
+    """
+
+    __slots__ = ("_logits",)
+
+    @classmethod
+    def _of(cls, Y, logits):
+        out = cls._wrap(Y._data, Y._fmt)
+        out._logits = logits
+        return out
+
+
+def softmax_logits(Y):
+    """The logits X when ``Y`` is exactly ``softmax(X)``'s output, else None."""
+    return getattr(Y, "_logits", None) if type(Y) is SoftmaxOutput else None
 
 
 def _softmax_naive(x, axis):

@@ -336,8 +336,11 @@ def dlconv(X, weights, bias, *, stride=1, dilation_factor=1, padding=0, padding_
     ``Y = dlconv(X, weights, bias, Stride=..., DilationFactor=..., Padding=...,
     PaddingValue=..., WeightsFormat=..., DataFormat=...)``; options become snake_case keywords.
     The weight layout is MATLAB's, so trained weights carry over unchanged. MATLAB's 2-by-d
-    padding matrix ``[top, left; bottom, right]`` becomes d pairs here:
-    ``((top, bottom), (left, right))``.
+    padding matrix ``[top, left; bottom, right]`` is accepted as a NumPy array,
+    ``padding=np.array([[top, left], [bottom, right]])`` (rows: before, after), and d pairs
+    ``((top, bottom), (left, right))`` as a tuple of tuples are Python's spelling. A 2-by-2
+    *list* of lists is refused as ambiguous (it could be either); other shapes are read by
+    their shape, (d, 2) as pairs and (2, d) as MATLAB's matrix.
 
     Examples
     --------
@@ -518,6 +521,8 @@ def _ref_pads(padding, nd, sizes, k, s, d):
         return [(int(p), int(p))] * nd
     if p.ndim == 1:
         return [(int(v), int(v)) for v in p]
+    if isinstance(padding, np.ndarray) and p.shape == (2, nd):
+        return [(int(p[0, i]), int(p[1, i])) for i in range(nd)]  # MATLAB [before; after]
     return [(int(a), int(b)) for a, b in p]
 
 
@@ -623,6 +628,8 @@ def _sample_dlconv(rng, dtype, n):
              {"stride": (2, 1), "dilation_factor": (1, 2), "padding": "same"}, "SSCB"),
         Case("SSCB pad pairs", (arr((4, 5, 2, n), "SSCB"), arr((2, 3, 2, 2)), arr((2, 1))),
              {"padding": ((1, 0), (2, 1)), "stride": 2}, "SSCB"),
+        Case("MATLAB padding matrix", (arr((5, 4, 2, n), "SSCB"), arr((3, 2, 2, 3)), arr((3, 1))),
+             {"padding": np.array([[2, 0], [1, 1]]), "stride": 1}, "SSCB"),
         Case("SCB", (arr((7, 3, n), "SCB"), arr((3, 3, 2)), arr((2, 1))),
              {"padding": 1}, "SCB"),
         Case("SSSCB", (arr((4, 3, 3, 2, n), "SSSCB"), arr((2, 2, 2, 2, 3)), arr((3, 1))),

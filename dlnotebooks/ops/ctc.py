@@ -155,7 +155,8 @@ def _ctc_vjp(argnums, ans, args, kwargs):
 defvjp_argnums(_ctc_core, _ctc_vjp)
 
 
-def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean"):
+def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
+        data_format=None):
     """Compute the connectionist temporal classification (CTC) loss.
 
     For each observation, the loss is ``-log p(target | Y)``, where p sums the probabilities
@@ -181,6 +182,10 @@ def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean"):
     blank_index : int, default 0
         0-based index of the blank class in C.
     reduction : {"mean", "sum"}, default "mean"
+    data_format : str, optional
+        Format of an unformatted ``Y``, a permutation of "CBT" such as ``"TBC"`` (MATLAB's
+        ``DataFormat``). Without it an unformatted Y is read as (C, N, T). The masks and
+        targets keep their (N, T) and (N, S) layouts.
 
     Returns
     -------
@@ -206,7 +211,9 @@ def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean"):
 
     MATLAB compatibility
     --------------------
-    ``loss = ctc(Y, targets, YMask, targetsMask, BlankIndex=i, Reduction=r)``: the blank
+    ``loss = ctc(Y, targets, YMask, targetsMask, BlankIndex=i, Reduction=r, DataFormat=f)``
+    (``DataFormat`` is ``data_format``; MATLAB requires it for unformatted Y, here "CBT" is
+    the default reading): the blank
     index is 0-based here (MATLAB's default 1 is 0 here), and so are the class indices in
     ``targets`` (subtract 1 from MATLAB's). Y is "CBT" and targets/masks are "BT" arrays.
     ``"mean"`` averages the per-observation losses over the batch, as MATLAB documents it (it
@@ -224,6 +231,12 @@ def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean"):
     """
     func = "ctc"
     Yv = _checks.as_array_input(func, "Y", Y)
+    if data_format is not None:
+        layout = _checks.Layout.of(func, Yv, data_format, arg="Y")
+        if layout.fmt != "CBT":
+            raise _checks.fail(func, "data_format", "must label the C, B and T dimensions of "
+                               "Y, once each", repr(data_format), 'For example "TBC".')
+        Yv = dlarray._wrap(layout.data, "CBT")
     if Yv.fmt:
         if any(label not in Yv.fmt for label in "CBT") or len(Yv.fmt) != 3:
             raise _checks.fail(func, "Y", 'must have format "CBT"', f'format "{Yv.fmt}"',
@@ -283,8 +296,11 @@ def _check_targets(func, tgt, ymask, tmask, C, blank):
             "Use longer inputs (or a lower downsampling) or shorter targets.")
 
 
-def _ctc_reference(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean"):
+def _ctc_reference(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
+                   fmt=""):
     Y = np.asarray(Y, dtype=float)
+    if fmt and fmt != "CBT":
+        Y = np.transpose(Y, [fmt.index(c) for c in "CBT"])
     C, N, T = Y.shape
     losses = []
     for n in range(N):
@@ -332,6 +348,9 @@ def _sample_ctc(rng, dtype, n):
              {"blank_index": C - 1, "reduction": "sum"}, ""),
         Case("unformatted, empty target", (probs(C, 3)._data, targets[:, :1],
                                            np.ones((n, 3)), np.zeros((n, 1))), {}, ""),
+        Case("data_format TBC", (np.ascontiguousarray(np.transpose(probs(C, T)._data,
+                                                                   (2, 1, 0))),
+                                 targets, ymask, tmask), {"data_format": "TBC"}, ""),
     ]
 
 

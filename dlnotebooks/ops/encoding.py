@@ -21,7 +21,14 @@ def _classes_of(func, labels, classes):
     return classes
 
 
-def onehotencode(labels, feature_dim, classes=None, *, dtype="float32"):
+_TYPENAMES = {"single": "float32", "double": "float64", "float32": "float32",
+              "float64": "float64", "float16": "float16", "half": "float16",
+              "int8": "int8", "int16": "int16", "int32": "int32", "int64": "int64",
+              "uint8": "uint8", "uint16": "uint16", "uint32": "uint32", "uint64": "uint64",
+              "logical": "bool"}
+
+
+def onehotencode(labels, feature_dim, classes=None, *, class_names=None, dtype="float32"):
     """Encode class labels as one-hot vectors along dimension ``feature_dim`` (0-based).
 
     Parameters
@@ -35,6 +42,13 @@ def onehotencode(labels, feature_dim, classes=None, *, dtype="float32"):
         The class values, in order (row k of the encoding is ``classes[k]``), or the number
         of classes K for the integer labels 0..K-1. Default: the sorted unique values of
         ``labels`` — pass ``classes`` explicitly for mini-batches, which may miss a class.
+        A label that is not among ``classes`` is an error. MATLAB's positional
+        ``typename`` (``"single"``, ``"double"``, ...) is also accepted here.
+    class_names : sequence, optional
+        MATLAB's ``ClassNames``: the classes to encode, in order, as for ``classes``, but a
+        label that is not among them is encoded as a vector of NaN (so classes can be left
+        out on purpose). Needs a floating-point ``dtype``. Give ``classes`` or
+        ``class_names``, not both.
     dtype : str or dtype, default "float32"
 
     Returns
@@ -53,9 +67,14 @@ def onehotencode(labels, feature_dim, classes=None, *, dtype="float32"):
 
     MATLAB compatibility
     --------------------
-    ``onehotencode(A, featureDim, 'ClassNames', classes)``; ``feature_dim`` is 0-based (MATLAB's
-    ``onehotencode(Y, 1)`` is ``onehotencode(y, 0)`` here) and categorical arrays become plain
-    arrays of class values.
+    ``onehotencode(A, featureDim, typename, 'ClassNames', classes)`` is
+    ``onehotencode(a, feature_dim, dtype=typename, class_names=classes)``; ``feature_dim`` is
+    0-based (MATLAB's ``onehotencode(Y, 1)`` is ``onehotencode(y, 0)`` here) and categorical
+    arrays become plain arrays of class values. MATLAB's documentation: ClassNames is for
+    labels that are not categorical, to "exclude any class labels from being encoded", or
+    to fix the order; a label of a class not in ClassNames is encoded as NaN values (the
+    page's sentence is cut off in our copy after "is encoded to a"; NaN is our reading,
+    consistent with its "<undefined> values are encoded to NaN values").
 
     Examples
     --------
@@ -66,8 +85,20 @@ def onehotencode(labels, feature_dim, classes=None, *, dtype="float32"):
      [1. 0. 0.]]
     """
     func = "onehotencode"
+    _checks.reject_tuple_output(func, "labels", labels)
     labels = extractdata(labels) if isinstance(labels, dlarray) else np.asarray(labels)
     dim = _checks.positive_int(func, "feature_dim", feature_dim, allow_zero=True)
+    if isinstance(classes, str) and classes.lower() in _TYPENAMES:
+        dtype, classes = _TYPENAMES[classes.lower()], None  # MATLAB's positional typename
+    exclude = class_names is not None
+    if exclude:
+        if classes is not None:
+            raise _checks.fail(func, "class_names", "must not be given together with classes",
+                               _checks.describe(class_names), "Use one of them.")
+        if not np.issubdtype(np.dtype(dtype), np.floating):
+            raise _checks.fail(func, "dtype", "must be a floating-point type with class_names "
+                               "(labels outside class_names become NaN)", repr(dtype))
+        classes = class_names
     classes = _classes_of(func, labels, classes)
     if labels.ndim == 1:
         labels = labels[None, :] if dim == 0 else labels[:, None]
@@ -81,13 +112,16 @@ def onehotencode(labels, feature_dim, classes=None, *, dtype="float32"):
     pos = np.clip(pos, 0, len(classes) - 1)
     index = sorter[pos]
     found = classes[index] == labels
-    if not np.all(found):
+    if not np.all(found) and not exclude:
         missing = np.unique(labels[~found])[:5]
         raise _checks.fail(func, "labels", "contain values that are not among classes",
-                           f"{missing.tolist()}", f"classes are {classes.tolist()[:10]}.")
+                           f"{missing.tolist()}", f"classes are {classes.tolist()[:10]}. "
+                           "To leave classes out on purpose (NaN vectors), use class_names.")
     k = len(classes)
     out = (np.arange(k).reshape([k if d == dim else 1 for d in range(labels.ndim)]) ==
            index).astype(dtype)
+    if exclude and not np.all(found):
+        out = np.where(found, out, np.asarray(np.nan, dtype=out.dtype))
     return dlarray(out)
 
 
@@ -127,6 +161,7 @@ def onehotdecode(scores, classes, feature_dim):
     array(['dog', 'cat'], dtype='<U3')
     """
     func = "onehotdecode"
+    _checks.reject_tuple_output(func, "scores", scores)
     S = extractdata(scores) if isinstance(scores, dlarray) else np.asarray(scores)
     dim = _checks.positive_int(func, "feature_dim", feature_dim, allow_zero=True)
     if dim >= S.ndim:
@@ -141,12 +176,18 @@ def onehotdecode(scores, classes, feature_dim):
     return classes[np.argmax(S, axis=dim)]
 
 
-def _onehot_reference(labels, feature_dim, classes=None, *, dtype="float32"):
+def _onehot_reference(labels, feature_dim, classes=None, *, class_names=None,
+                      dtype="float32"):
     labels = np.asarray(labels).ravel()
+    if class_names is not None:
+        classes = class_names
     classes = list(range(classes)) if isinstance(classes, int) else list(classes)
     out = np.zeros((len(classes), len(labels)))
     for n, label in enumerate(labels):
-        out[classes.index(label), n] = 1
+        if label in classes:
+            out[classes.index(label), n] = 1
+        else:
+            out[:, n] = np.nan
     return out if feature_dim == 0 else out.T
 
 
@@ -165,8 +206,12 @@ def _decode_reference(scores, classes, feature_dim):
 
 def _sample_encode(rng, dtype, n):
     labels = rng.integers(0, 4, size=n)
+    words = np.array(["cat", "dog", "owl", "emu"])[labels]
     return [Case("feature_dim 0", (labels, 0, 4), {}, ""),
-            Case("feature_dim 1", (labels, 1, [0, 1, 2, 3]), {}, "")]
+            Case("feature_dim 1", (labels, 1, [0, 1, 2, 3]), {}, ""),
+            Case("class_names order", (words, 0), {"class_names": ["owl", "cat", "dog", "emu"]},
+                 ""),
+            Case("class_names excluding", (words, 0), {"class_names": ["dog", "cat"]}, "")]
 
 
 def _sample_decode(rng, dtype, n):

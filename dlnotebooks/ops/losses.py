@@ -4,6 +4,8 @@ Each returns an unformatted scalar dlarray by default. ``reduction="none"`` retu
 per-element losses (weights and mask applied, no normalisation) with the input's format.
 """
 
+import warnings
+
 import autograd.numpy as anp
 import numpy as np
 from autograd.tracer import getval
@@ -12,6 +14,7 @@ from .. import _checks
 from ..core import dlarray
 from ..core.dlarray import _align
 from ._prims import defvjp, primitive, sample_array
+from .activations import softmax, softmax_logits
 from ._registry import Case, OpRecord, register
 
 __all__ = ["crossentropy", "l1loss", "l2loss", "huber", "mse"]
@@ -41,11 +44,27 @@ def _prepare(func, Y, targets, data_format):
     return layout, t
 
 
-def _expand(func, arg, value, layout):
-    """Broadcastable data for weights or a mask, in Y's canonical layout."""
+def _expand(func, arg, value, layout, value_format=None):
+    """Broadcastable data for weights or a mask, in Y's canonical layout.
+
+    ``value_format`` is ``weights_format``: the labels of unformatted weights (MATLAB's
+    ``WeightsFormat``), which are then aligned with Y by label like formatted weights.
+    """
     if value is None:
+        if value_format is not None:
+            raise _checks.fail(func, f"{arg}_format", f"needs {arg}", repr(value_format),
+                               f"Give {arg} too, or drop {arg}_format.")
         return None
     V = _checks.as_array_input(func, arg, value)
+    if value_format is not None:
+        if V.fmt:
+            raise _checks.fail(func, f"{arg}_format", f"must not be given for formatted {arg}",
+                               repr(value_format), f'{arg} already has format "{V.fmt}".')
+        fmt = _checks.parse_format(value_format, where=func, arg=f"{arg}_format")
+        if len(fmt) != V.ndim:
+            raise _checks.fail(func, f"{arg}_format", f"must have one label per dimension of "
+                               f"{arg}", f"{value_format!r} for shape {V.shape}")
+        V = dlarray(V, fmt)
     data = V._data
     y_shape = np.shape(getval(layout.data))
     if V.fmt:
@@ -122,7 +141,7 @@ defvjp(_neg_t_log_y,
 
 def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
                  normalization_factor="batch-size", classification_mode="single-label",
-                 data_format=None):
+                 target_categories=None, weights_format=None, data_format=None):
     """Compute the cross-entropy loss between predicted probabilities ``Y`` and ``targets``.
 
     Single-label: ``loss = -sum(w * T * log(Y)) / N``. Multilabel: adds the
@@ -147,6 +166,14 @@ def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
         number of included mask elements divided by C, or not at all.
     classification_mode : {"single-label", "multilabel"}, default "single-label"
         MATLAB's older ``"exclusive"``/``"independent"`` are accepted as synonyms.
+    target_categories : {"exclusive", "independent"}, optional
+        MATLAB's older name of the mode (before ``ClassificationMode``): "exclusive" is
+        single-label, "independent" multilabel. When given, it overrides
+        ``classification_mode``.
+    weights_format : str, optional
+        Labels of unformatted ``weights``, one per dimension (MATLAB's ``WeightsFormat``),
+        e.g. ``"C"`` for class weights, ``"B"`` for one weight per observation, ``"BC"``.
+        The weights are then aligned with Y by label.
     data_format : str, optional
         Format of an unformatted ``Y`` (targets and mask are then in the same layout).
 
@@ -160,15 +187,36 @@ def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
         Y without C; targets of another size or format; weights or mask that do not broadcast;
         unknown option values.
 
+    Warns
+    -----
+    RuntimeWarning
+        When Y is not softmax's own output and some target-class probabilities are below eps:
+        their gradient is zero (see Notes), so those samples stop learning.
+
     Notes
     -----
-    ``log`` is applied to ``max(Y, eps)`` with eps the machine epsilon of Y's type, so a zero
-    probability gives a large but finite loss; the gradient is zero where Y < eps.
+    **Softmax output (deliberate improvement over MATLAB).** When ``Y`` is exactly the
+    dlarray that :func:`softmax` returned (``crossentropy(softmax(X), T)``, single-label), the
+    loss is computed from the logits as ``-T * log_softmax(X)``. The values are those of
+    MATLAB's formula wherever ``Y >= eps`` (up to rounding), and a sample whose true-class
+    probability underflows keeps its gradient ``softmax(X) - T`` with respect to X.
+
+    **Any other Y** (computed by hand, indexed, or multilabel): ``log`` is applied to
+    ``max(Y, eps)`` with eps the machine epsilon of Y's type, as in MATLAB, so a zero
+    probability gives a large but finite loss and the gradient is **zero** where Y < eps. A
+    network whose logits grow large (|logit| > ~16 in float32) can then stop learning on its
+    worst samples while the loss stays high; a RuntimeWarning says when this happens.
 
     MATLAB compatibility
     --------------------
     ``crossentropy(Y, targets, weights, Mask=..., Reduction=..., NormalizationFactor=...,
-    ClassificationMode=...)``: the same defaults and formulas.
+    ClassificationMode=..., TargetCategories=..., WeightsFormat=..., DataFormat=...)``: the
+    same defaults and formulas (MATLAB's documentation: the loss is
+    ``-(1/N) sum(T .* log(Y))`` over all elements, N the number of observations;
+    ``TargetCategories`` is the pre-R2023 name of ``ClassificationMode``). Difference: the
+    softmax-output case above keeps gradients that MATLAB's clamp at eps sets to zero
+    (``log(max(Y, eps))`` is our reading of MATLAB's numerics, UNVERIFIED against a MATLAB
+    installation).
 
     Examples
     --------
@@ -182,23 +230,54 @@ def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
     func = "crossentropy"
     mode = _checks.choice(func, "classification_mode", classification_mode,
                           ("single-label", "multilabel", "exclusive", "independent"))
+    if target_categories is not None:
+        mode = _checks.choice(func, "target_categories", target_categories,
+                              ("exclusive", "independent"))
     layout, t = _prepare(func, Y, targets, data_format)
     layout.require(func, "C", arg="Y")
     y = layout.data
-    eps = np.finfo(np.result_type(getval(y))).eps if np.issubdtype(
-        np.result_type(getval(y)), np.floating) else np.finfo(float).eps
-    eps = np.asarray(eps, dtype=np.result_type(getval(y)))
-    loss = _neg_t_log_y(y, t, eps)
-    if mode in ("multilabel", "independent"):
-        loss = loss + _neg_t_log_y(1.0 - y, 1.0 - t, eps)
-    w = _expand(func, "weights", weights, layout)
+    logits = softmax_logits(Y)
+    if logits is not None and mode in ("single-label", "exclusive"):
+        # Y is softmax(X): -T log softmax(X) from the logits, so a saturated sample keeps
+        # its gradient softmax(X) - T (MATLAB's log(max(Y, eps)) would give it zero).
+        x = _checks.Layout.of(func, logits, data_format, arg="Y").data
+        axis = layout.fmt.index("C")
+        shift = getval(x).max(axis=axis, keepdims=True)  # a constant: no gradient needed
+        log_y = (x - shift) - anp.log(anp.sum(anp.exp(x - shift), axis=axis, keepdims=True))
+        loss = -t * log_y
+    else:
+        dtype = np.result_type(getval(y))
+        eps = np.asarray(np.finfo(dtype if np.issubdtype(dtype, np.floating) else float).eps,
+                         dtype=dtype)
+        _warn_clamped(getval(y), getval(t), eps, mode)
+        loss = _neg_t_log_y(y, t, eps)
+        if mode in ("multilabel", "independent"):
+            loss = loss + _neg_t_log_y(1.0 - y, 1.0 - t, eps)
+    w = _expand(func, "weights", weights, layout, weights_format)
     m = _expand(func, "mask", mask, layout)
     return _reduce(func, loss, layout, w, m, reduction, normalization_factor, per_c=True)
 
 
+def _warn_clamped(y, t, eps, mode):
+    """Say when the eps clamp silences the gradient of samples the loss still counts."""
+    low = (y < eps) & (t != 0)
+    if mode in ("multilabel", "independent"):
+        low = low | ((1 - y < eps) & (t != 1))
+    if np.any(low):
+        warnings.warn(
+            f"crossentropy: {int(np.count_nonzero(low))} predicted probabilities of a target "
+            f"class are below eps = {float(eps):.3g}; log(max(Y, eps)) clamps them and their "
+            "gradient is zero, so these samples stop learning (MATLAB's behaviour). Pass "
+            "softmax's output directly, crossentropy(softmax(X), T), to keep their gradient, "
+            "or lower the learning rate.", RuntimeWarning, stacklevel=_checks.user_stacklevel())
+
+
 def _crossentropy_reference(Y, T, weights=None, *, fmt, mask=None, reduction="sum",
                             normalization_factor="batch-size",
-                            classification_mode="single-label"):
+                            classification_mode="single-label", target_categories=None,
+                            weights_format=None):
+    if target_categories == "independent":
+        classification_mode = "multilabel"
     Y = np.asarray(Y, dtype=float)
     T = np.asarray(T, dtype=float)
     c_axis = fmt.index("C")
@@ -206,7 +285,10 @@ def _crossentropy_reference(Y, T, weights=None, *, fmt, mask=None, reduction="su
     total = 0.0
     out = np.zeros_like(Y)
     for i in np.ndindex(Y.shape):
-        w = 1.0 if weights is None else float(np.ravel(weights)[i[c_axis]])
+        if weights_format is not None:
+            w = _weight_at(weights, weights_format, fmt, i)
+        else:
+            w = 1.0 if weights is None else float(np.ravel(weights)[i[c_axis]])
         m = 1.0 if mask is None else float(np.broadcast_to(mask, Y.shape)[i])
         v = -T[i] * np.log(Y[i])
         if classification_mode == "multilabel":
@@ -252,6 +334,12 @@ def _sample_crossentropy(rng, dtype, n):
                                              "normalization_factor": "mask-included"}, ""),
         Case("all-elements", (Yt, Tt), {"normalization_factor": "all-elements"}, ""),
         Case("multilabel", (Ym, Tm), {"classification_mode": "multilabel"}, ""),
+        Case("target_categories independent", (Ym, Tm), {"target_categories": "independent"},
+             ""),
+        Case("weights_format BC", (Y, T, rng.uniform(0.5, 2.0, (n, 4)).astype(dtype)),
+             {"weights_format": "BC"}, ""),
+        Case("weights_format C", (Yt, Tt, np.array([0.5, 1.0, 2.0], dtype=dtype)),
+             {"weights_format": "C"}, ""),
         Case("reduction none", (Y, T), {"reduction": "none"}, "CB"),
         Case("unformatted BC", (dlarray(np.ascontiguousarray(Y._data.T)),
                                 np.ascontiguousarray(T.T)), {"data_format": "BC"}, ""),
@@ -260,13 +348,14 @@ def _sample_crossentropy(rng, dtype, n):
 
 register(OpRecord("crossentropy", crossentropy, _crossentropy_reference, _sample_crossentropy,
                   diff_argnums=(0,), second_order=True,
-                  kink="log is taken of max(Y, eps): zero gradient where Y < eps"))
+                  kink="log is taken of max(Y, eps): zero gradient where Y < eps, unless Y "
+                       "is softmax's output (then computed from the logits)"))
 
 
 # ---------------------------------------------------------------- l1 / l2 / huber
 
 def l1loss(Y, targets, weights=None, *, mask=None, reduction="sum",
-           normalization_factor="batch-size", data_format=None):
+           normalization_factor="batch-size", weights_format=None, data_format=None):
     """Compute the L1 loss: ``sum(w * |Y - T|) / N``.
 
     .. math:: \\ell = \\frac{1}{N}\\sum_i w_i\\,|Y_i - T_i|
@@ -283,6 +372,9 @@ def l1loss(Y, targets, weights=None, *, mask=None, reduction="sum",
     reduction : {"sum", "none"}, default "sum"
     normalization_factor : {"batch-size", "all-elements", "mask-included", "none"}
         Divide by N (observations), numel(Y), the number of included elements, or 1.
+    weights_format : str, optional
+        Labels of unformatted ``weights``, one per dimension (MATLAB's ``WeightsFormat``),
+        e.g. ``"B"`` for one weight per observation; the weights are aligned with Y by label.
     data_format : str, optional
         Format of an unformatted ``Y``.
 
@@ -303,6 +395,8 @@ def l1loss(Y, targets, weights=None, *, mask=None, reduction="sum",
     MATLAB compatibility
     --------------------
     ``l1loss(Y, targets, weights, Mask=..., Reduction=..., NormalizationFactor=...)``.
+    ``WeightsFormat`` is ``weights_format``: the labels of unformatted weights, as
+    MATLAB documents it for l2loss and crossentropy (for l1loss by analogy, UNVERIFIED).
 
     Examples
     --------
@@ -314,12 +408,12 @@ def l1loss(Y, targets, weights=None, *, mask=None, reduction="sum",
     layout, t = _prepare("l1loss", Y, targets, data_format)
     diff = layout.data - t
     return _reduce("l1loss", anp.abs(diff), layout,
-                   _expand("l1loss", "weights", weights, layout),
+                   _expand("l1loss", "weights", weights, layout, weights_format),
                    _expand("l1loss", "mask", mask, layout), reduction, normalization_factor)
 
 
 def l2loss(Y, targets, weights=None, *, mask=None, reduction="sum",
-           normalization_factor="batch-size", data_format=None):
+           normalization_factor="batch-size", weights_format=None, data_format=None):
     """Compute the L2 loss: ``sum(w * (Y - T)^2) / N`` (no factor 1/2).
 
     .. math:: \\ell = \\frac{1}{N}\\sum_i w_i\\,(Y_i - T_i)^2
@@ -335,6 +429,9 @@ def l2loss(Y, targets, weights=None, *, mask=None, reduction="sum",
         Broadcastable to Y; zeros exclude elements.
     reduction : {"sum", "none"}, default "sum"
     normalization_factor : {"batch-size", "all-elements", "mask-included", "none"}
+    weights_format : str, optional
+        Labels of unformatted ``weights``, one per dimension (MATLAB's ``WeightsFormat``),
+        e.g. ``"B"`` for one weight per observation; the weights are aligned with Y by label.
     data_format : str, optional
         Format of an unformatted ``Y``.
 
@@ -354,6 +451,8 @@ def l2loss(Y, targets, weights=None, *, mask=None, reduction="sum",
     MATLAB compatibility
     --------------------
     ``l2loss(Y, targets, weights, Mask=..., Reduction=..., NormalizationFactor=...)``.
+    ``WeightsFormat`` is ``weights_format``: the labels of unformatted weights (MATLAB's
+    documentation lists ``WeightsFormat`` among l2loss's options).
 
     Examples
     --------
@@ -365,12 +464,12 @@ def l2loss(Y, targets, weights=None, *, mask=None, reduction="sum",
     layout, t = _prepare("l2loss", Y, targets, data_format)
     diff = layout.data - t
     return _reduce("l2loss", diff * diff, layout,
-                   _expand("l2loss", "weights", weights, layout),
+                   _expand("l2loss", "weights", weights, layout, weights_format),
                    _expand("l2loss", "mask", mask, layout), reduction, normalization_factor)
 
 
 def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reduction="sum",
-          normalization_factor="batch-size", data_format=None):
+          normalization_factor="batch-size", weights_format=None, data_format=None):
     """Compute the Huber loss: quadratic for small errors, linear for large ones.
 
     Element loss ``0.5*e^2`` where ``|e| <= delta``, else ``delta*|e| - 0.5*delta^2``, with
@@ -389,6 +488,9 @@ def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reductio
     mask : array or dlarray, optional
     reduction : {"sum", "none"}, default "sum"
     normalization_factor : {"batch-size", "all-elements", "mask-included", "none"}
+    weights_format : str, optional
+        Labels of unformatted ``weights``, one per dimension (MATLAB's ``WeightsFormat``),
+        e.g. ``"B"`` for one weight per observation; the weights are aligned with Y by label.
     data_format : str, optional
 
     Returns
@@ -409,6 +511,8 @@ def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reductio
     --------------------
     ``huber(Y, targets, weights, TransitionPoint=..., Mask=..., Reduction=...,
     NormalizationFactor=...)``.
+    ``WeightsFormat`` is ``weights_format``: the labels of unformatted weights, as
+    MATLAB documents it for l2loss and crossentropy (for huber by analogy, UNVERIFIED).
 
     Examples
     --------
@@ -422,7 +526,7 @@ def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reductio
     layout, t = _prepare("huber", Y, targets, data_format)
     e = anp.abs(layout.data - t)
     elem = anp.where(e <= delta, 0.5 * e * e, delta * e - 0.5 * delta * delta)
-    return _reduce("huber", elem, layout, _expand("huber", "weights", weights, layout),
+    return _reduce("huber", elem, layout, _expand("huber", "weights", weights, layout, weights_format),
                    _expand("huber", "mask", mask, layout), reduction, normalization_factor)
 
 
@@ -469,9 +573,15 @@ def mse(Y, targets, *, data_format=None):
     return dlarray._wrap(anp.sum(diff * diff) / np.asarray(2 * n, dtype=dtype))
 
 
+def _weight_at(weights, weights_format, fmt, i):
+    """Reference: the weight of Y's element i, weights labelled by weights_format."""
+    w = np.asarray(weights, dtype=float)
+    return float(w[tuple(i[fmt.index(label)] for label in weights_format)])
+
+
 def _regression_reference(kind):
     def reference(Y, T, weights=None, *, fmt, transition_point=1.0, mask=None,
-                  reduction="sum", normalization_factor="batch-size"):
+                  reduction="sum", normalization_factor="batch-size", weights_format=None):
         Y = np.asarray(Y, dtype=float)
         T = np.asarray(T, dtype=float)
         n = Y.shape[fmt.index("B")] if "B" in fmt else 1
@@ -488,7 +598,9 @@ def _regression_reference(kind):
                 d = transition_point
                 v = 0.5 * e * e if abs(e) <= d else d * abs(e) - 0.5 * d * d
             w = 1.0
-            if weights is not None:
+            if weights_format is not None:
+                w = _weight_at(weights, weights_format, fmt, i)
+            elif weights is not None:
                 wb = np.asarray(weights, dtype=float)
                 if wb.ndim == 1:
                     w = wb[i[fmt.index("C")]]
@@ -536,6 +648,12 @@ def _sample_regression(kind):
         ]
         if kind == "huber":
             cases.append(Case("transition 0.5", (Y, T), {"transition_point": 0.5}, ""))
+        cases += [
+            Case("weights_format B", (Y, T, rng.uniform(0.5, 2.0, n).astype(dtype)),
+                 {"weights_format": "B"}, ""),
+            Case("weights_format BC", (Y, T, rng.uniform(0.5, 2.0, (n, 3)).astype(dtype)),
+                 {"weights_format": "BC"}, ""),
+        ]
         return cases
 
     return sample

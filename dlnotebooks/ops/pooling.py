@@ -171,7 +171,57 @@ def _geometry(func, X, pool_size, stride, padding, data_format):
     return layout, wl, geo, out
 
 
-def avgpool(X, pool_size, *, stride=1, padding=0, padding_value=0, data_format=None):
+# ---------------------------------------------------------------- pool_format (pooling over T)
+
+def _pool_over(func, X, pool_format, data_format):
+    """Relabel X so that the dimensions in ``pool_format`` are the S dimensions that pool.
+
+    Returns (layout of X, canonical data, relabelled canonical format). The T dimension
+    becomes the last S dimension and S dimensions that are not pooled become U, so the pooling
+    code, which pools over S, pools over exactly the requested dimensions; ``pool_size``
+    entries follow X's canonical order (S dimensions, then T).
+    """
+    layout = _checks.Layout.of(func, X, data_format)
+    pf = _checks.parse_format(pool_format, where=func, arg="pool_format")
+    fmt = layout.fmt
+    if not pf or set(pf) - {"S", "T"}:
+        raise _checks.fail(func, "pool_format", "must contain only 'S' and 'T' labels",
+                           repr(pool_format), 'For example pool_format="T" pools over time.')
+    if "T" in pf and "T" not in fmt:
+        raise _checks.fail(func, "pool_format", "has 'T' but X has no 'T' dimension",
+                           f'{pool_format!r} for format "{fmt}"')
+    n_s = pf.count("S")
+    if n_s not in (0, fmt.count("S")):
+        raise _checks.fail(func, "pool_format", f"must pool over all {fmt.count('S')} 'S' "
+                           "dimensions of X or over none", f'{pool_format!r} for format '
+                           f'"{fmt}"', "Give one 'S' per spatial dimension, or only 'T'.")
+    pooled_t = "T" in pf
+    relabel = "".join("S" if (c == "T" and pooled_t) else ("U" if c == "S" and n_s == 0
+                                                            else c) for c in fmt)
+    return layout, layout.data, relabel
+
+
+def _pooled_with_format(pool, func, X, pool_size, pool_format, data_format, **kw):
+    """Run ``pool`` (avgpool or maxpool without pool_format) over the pool_format dims."""
+    layout, data, relabel = _pool_over(func, X, pool_format, data_format)
+    out = pool(dlarray._wrap(data), pool_size, data_format=relabel, **kw)
+    if not isinstance(out, tuple):
+        return layout.restore(out._data, layout.fmt)
+    Y, indices, _ = out
+    user_size = _checks.as_array_input(func, "X", X).shape
+    if layout.user_fmt is not None:
+        # indices count column-major through the canonical data; maxunpool expects them
+        # through X as given (the user's dimension order)
+        canon_shape = _shape(data)
+        order = [layout.fmt.index(c) for c in layout.user_fmt]  # user axis -> canonical axis
+        subs = np.unravel_index(indices, canon_shape, order="F")
+        indices = np.ravel_multi_index(tuple(subs[a] for a in order), user_size, order="F")
+        indices = np.transpose(indices, order)  # the layout of the restored Y
+    return layout.restore(Y._data, layout.fmt), np.asarray(indices), tuple(user_size)
+
+
+def avgpool(X, pool_size, *, stride=1, padding=0, padding_value=0, pool_format=None,
+            data_format=None):
     """Average over pooling windows of the spatial dimensions.
 
     ``Y[i, c, n] = mean of X over the window starting at i*stride`` (per channel).
@@ -189,6 +239,12 @@ def avgpool(X, pool_size, *, stride=1, padding=0, padding_value=0, data_format=N
     padding_value : 0 or "mean", default 0
         0 counts padding as zeros (divide by the full window size); ``"mean"`` pads with the
         mean of the window, i.e. divides by the number of real elements.
+    pool_format : str, optional
+        The dimensions to pool over (MATLAB's ``PoolFormat``): ``"T"`` pools over time,
+        ``"ST"`` over one S and T, ``"SS"`` over the two S dimensions (the default when not
+        given: every S dimension). ``pool_size``, ``stride`` and ``padding`` then have one
+        entry per pooled dimension, in canonical order (S dimensions, then T). An S
+        dimension is pooled over with all the others or not at all.
     data_format : str, optional
         Format of an unformatted ``X``.
 
@@ -210,8 +266,12 @@ def avgpool(X, pool_size, *, stride=1, padding=0, padding_value=0, data_format=N
 
     MATLAB compatibility
     --------------------
-    ``Y = avgpool(X, poolsize, Stride=..., Padding=..., PaddingValue=...)`` and
-    ``avgpool(X, 'global')``. The stride defaults to 1 here (the API's choice; pass
+    ``Y = avgpool(X, poolsize, Stride=..., Padding=..., PaddingValue=..., PoolFormat=...,
+    DataFormat=...)`` and ``avgpool(X, 'global')``. MATLAB's documentation: "by default,
+    pools over up to three dimensions of X labeled "S"... To pool over dimensions labeled "T"
+    (time), specify a pooling region with a "T" dimension using the PoolFormat option";
+    ``pool_format`` does that. That pool sizes follow the canonical order and that S
+    dimensions pool all together or not at all is our reading (UNVERIFIED). The stride defaults to 1 here (the API's choice; pass
     ``stride=pool_size`` for non-overlapping windows).
 
     Examples
@@ -224,6 +284,9 @@ def avgpool(X, pool_size, *, stride=1, padding=0, padding_value=0, data_format=N
     ((2, 2, 1, 1), 2.5)
     """
     func = "avgpool"
+    if pool_format is not None:
+        return _pooled_with_format(avgpool, func, X, pool_size, pool_format, data_format,
+                                   stride=stride, padding=padding, padding_value=padding_value)
     if not (isinstance(padding_value, str) and padding_value.lower() == "mean"):
         if isinstance(padding_value, str) or _checks.real_number(
                 func, "padding_value", padding_value) != 0:
@@ -238,7 +301,8 @@ def avgpool(X, pool_size, *, stride=1, padding=0, padding_value=0, data_format=N
     return layout.restore(wl.from_internal(y, out), layout.fmt)
 
 
-def maxpool(X, pool_size, *, stride=1, padding=0, return_indices=False, data_format=None):
+def maxpool(X, pool_size, *, stride=1, padding=0, return_indices=False, pool_format=None,
+            data_format=None):
     """Take the maximum over pooling windows of the spatial dimensions.
 
     ``Y[i, c, n] = max of X over the window starting at i*stride`` (per channel).
@@ -254,6 +318,8 @@ def maxpool(X, pool_size, *, stride=1, padding=0, return_indices=False, data_for
         Padding never wins the maximum (it acts as -inf).
     return_indices : bool, default False
         Also return where each maximum came from, for :func:`maxunpool`.
+    pool_format : str, optional
+        The dimensions to pool over, as in :func:`avgpool` (``"T"`` pools over time).
     data_format : str, optional
         Format of an unformatted ``X``.
 
@@ -281,8 +347,9 @@ def maxpool(X, pool_size, *, stride=1, padding=0, return_indices=False, data_for
 
     MATLAB compatibility
     --------------------
-    ``Y = maxpool(X, poolsize, Stride=..., Padding=...)`` and ``[Y, indx, inputSize] =
-    maxpool(...)``; the extra outputs come with ``return_indices=True``. MATLAB's indices are
+    ``Y = maxpool(X, poolsize, Stride=..., Padding=..., PoolFormat=...)`` and
+    ``[Y, indx, inputSize] = maxpool(...)``; ``PoolFormat`` is ``pool_format`` as in
+    :func:`avgpool`; the extra outputs come with ``return_indices=True``. MATLAB's indices are
     1-based; these are 0-based. The stride defaults to 1 here (the API's choice).
 
     Examples
@@ -295,6 +362,10 @@ def maxpool(X, pool_size, *, stride=1, padding=0, return_indices=False, data_for
     (15.0, (4, 4, 1, 1))
     """
     func = "maxpool"
+    if pool_format is not None:
+        return _pooled_with_format(maxpool, func, X, pool_size, pool_format, data_format,
+                                   stride=stride, padding=padding,
+                                   return_indices=return_indices)
     layout, wl, geo, out = _geometry(func, X, pool_size, stride, padding, data_format)
     x = wl.to_internal(layout.data)
     best, idx = _argmax_taps(getval(x), geo)
@@ -429,7 +500,18 @@ def _pool_reference(x, fmt, pool_size, stride, padding, reduce):
     return restore(y), restore(arg)
 
 
-def _avgpool_reference(X, pool_size, *, stride=1, padding=0, padding_value=0, fmt):
+def _relabel_ref(fmt, pool_format):
+    """Reference: pool over pool_format's dims by calling T "S" and unpooled S "U"."""
+    if pool_format is None:
+        return fmt
+    return "".join("S" if c == "T" and "T" in pool_format else
+                   "U" if c == "S" and "S" not in pool_format else c for c in fmt)
+
+
+def _avgpool_reference(X, pool_size, *, stride=1, padding=0, padding_value=0, fmt,
+                       pool_format=None):
+    fmt = _relabel_ref(fmt, pool_format)
+
     def reduce(values, where, k, sizes, c, m):
         real = [v for v in values if v is not None]
         return sum(real) / (len(real) if padding_value == "mean" else len(values)), 0
@@ -437,7 +519,9 @@ def _avgpool_reference(X, pool_size, *, stride=1, padding=0, padding_value=0, fm
     return _pool_reference(X, fmt, pool_size, stride, padding, reduce)[0]
 
 
-def _maxpool_reference(X, pool_size, *, stride=1, padding=0, return_indices=False, fmt):
+def _maxpool_reference(X, pool_size, *, stride=1, padding=0, return_indices=False, fmt,
+                       pool_format=None):
+    fmt = _relabel_ref(fmt, pool_format)
     x = np.asarray(X, dtype=float)
     perm = sorted(range(len(fmt)), key=lambda i: "SCBTU".index(fmt[i]))
     canon_shape = tuple(x.shape[i] for i in perm)
@@ -481,6 +565,16 @@ def _sample_pool(rng, dtype, n, kind):
         Case("global", (arr((3, 4, 2, n), "SSCB"), "global"), {}, "SSCB"),
         Case("unformatted BCSS", (arr((n, 2, 4, 4)), 2), {"stride": 2, "data_format": "BCSS"},
              ""),
+        Case("pool_format T", (arr((3, n, 7), "CBT"), 3), {"stride": 2, "pool_format": "T"},
+             "CBT"),
+        Case("pool_format T of SCBT", (arr((4, 2, n, 6), "SCBT"), 2),
+             {"stride": 2, "padding": 1, "pool_format": "T"}, "SCBT"),
+        Case("pool_format ST", (arr((4, 2, n, 5), "SCBT"), (2, 3)),
+             {"stride": (2, 1), "pool_format": "ST"}, "SCBT"),
+        Case("pool_format T global", (arr((3, n, 5), "CBT"), "global"), {"pool_format": "T"},
+             "CBT"),
+        Case("pool_format T unformatted TCB", (arr((6, 3, n)), 2),
+             {"stride": 2, "pool_format": "T", "data_format": "TCB"}, ""),
     ]
     if kind == "avg":
         cases.append(Case("padding mean", (arr((5, 5, 2, n), "SSCB"), 3),
@@ -491,6 +585,12 @@ def _sample_pool(rng, dtype, n, kind):
         cases.append(Case("return_indices unformatted", (arr((n, 2, 5, 4)), 2),
                           {"stride": (2, 1), "padding": 1, "return_indices": True,
                            "data_format": "BCSS"}, None))
+        cases.append(Case("return_indices pool_format T", (arr((2, n, 6), "CBT"), 2),
+                          {"stride": 2, "return_indices": True, "pool_format": "T"},
+                          ("CBT",)))
+        cases.append(Case("return_indices pool_format T unformatted", (arr((6, 2, n)), 2),
+                          {"stride": 2, "return_indices": True, "pool_format": "T",
+                           "data_format": "TCB"}, None))
     return cases
 
 

@@ -104,6 +104,42 @@ def _sum_to(g, shape):
     return g.sum(axis=1, keepdims=True) if g.shape != tuple(shape) else g
 
 
+# ---------------------------------------------------------------- activation options
+
+def _sigmoid(z):
+    with np.errstate(over="ignore"):  # exp(-z) = inf for very negative z gives 0, correctly
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def _hard_sigmoid(z):
+    return np.clip(0.2 * z + 0.5, 0.0, 1.0)
+
+
+def _softsign(z):
+    return z / (1.0 + np.abs(z))
+
+
+# name -> (function of the pre-activation, derivative written in terms of the output y).
+# The backward pass only keeps outputs, so every derivative is a function of y.
+_GATE_ACTS = {
+    "sigmoid": (_sigmoid, lambda y: y * (1 - y)),
+    "hard-sigmoid": (_hard_sigmoid, lambda y: 0.2 * ((y > 0) & (y < 1))),
+}
+_STATE_ACTS = {
+    "tanh": (np.tanh, lambda y: 1 - y * y),
+    "softsign": (_softsign, lambda y: (1 - np.abs(y)) ** 2),
+    "relu": (lambda z: np.maximum(z, 0), lambda y: (y > 0).astype(y.dtype)),
+}
+
+
+def _activations(func, state_activation_function, gate_activation_function):
+    state = _checks.choice(func, "state_activation_function", state_activation_function,
+                           tuple(_STATE_ACTS))
+    gate = _checks.choice(func, "gate_activation_function", gate_activation_function,
+                          tuple(_GATE_ACTS))
+    return state, gate
+
+
 # ---------------------------------------------------------------- lstm
 
 # Internal gate order: o, i, f, g (sigmoid columns first, contiguous). MATLAB's is i, f, g, o.
@@ -125,7 +161,7 @@ def _state_rows(S, H, N, dtype):
 
 
 class _LSTMCache:
-    __slots__ = ("X", "W", "R", "A", "Cs", "TC", "Hs", "perm", "outputs")
+    __slots__ = ("X", "W", "R", "A", "Cs", "TC", "Hs", "perm", "outputs", "dgate", "dstate")
 
 
 def _lstm_forward(X3, H0, C0, W, R, b):
@@ -175,6 +211,44 @@ def _lstm_forward(X3, H0, C0, W, R, b):
         np.asarray(R[perm], dtype=dtype)
     cache.A, cache.Cs, cache.TC, cache.Hs, cache.perm = A, Cs, TC, Hs, perm
     cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T, Cs[T].T)
+    cache.dgate, cache.dstate = _GATE_ACTS["sigmoid"][1], _STATE_ACTS["tanh"][1]
+    return cache
+
+
+def _lstm_forward_general(X3, H0, C0, W, R, b, state, gate):
+    """Forward pass for any state/gate activation: the plain form of ``_lstm_forward``.
+
+    The same cache layout (gate columns o, i, f, g; batch-major), so the same backward pass
+    serves both, with the activations' derivatives taken from the cache.
+    """
+    F, N, T = X3.shape
+    H = R.shape[1]
+    dtype = np.result_type(X3, W, R, b, H0, C0)
+    perm = _lstm_perm(H)
+    f_gate, f_state = _GATE_ACTS[gate][0], _STATE_ACTS[state][0]
+    Wp, Rp = np.asarray(W[perm], dtype=dtype), np.asarray(R[perm], dtype=dtype)
+    Xb = _batch_major(X3, dtype)
+    A = np.matmul(Xb.reshape(T * N, F), Wp.T).reshape(T, N, 4 * H)
+    A += b[perm].astype(dtype, copy=False)
+    Hs = np.empty((T + 1, N, H), dtype=dtype)
+    Cs = np.empty((T + 1, N, H), dtype=dtype)
+    TC = np.empty((T, N, H), dtype=dtype)
+    Hs[0] = _state_rows(H0, H, N, dtype)
+    Cs[0] = _state_rows(C0, H, N, dtype)
+    for t in range(T):
+        z = A[t]
+        z += Hs[t] @ Rp.T
+        z[:, :3 * H] = f_gate(z[:, :3 * H])
+        z[:, 3 * H:] = f_state(z[:, 3 * H:])
+        o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
+        Cs[t + 1] = f * Cs[t] + i * g
+        TC[t] = f_state(Cs[t + 1])
+        Hs[t + 1] = o * TC[t]
+    cache = _LSTMCache()
+    cache.X, cache.W, cache.R = Xb, Wp, Rp
+    cache.A, cache.Cs, cache.TC, cache.Hs, cache.perm = A, Cs, TC, Hs, perm
+    cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T, Cs[T].T)
+    cache.dgate, cache.dstate = _GATE_ACTS[gate][1], _STATE_ACTS[state][1]
     return cache
 
 
@@ -186,12 +260,13 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
     dtype = A.dtype
     O, I, Fg, G = A[..., :H], A[..., H:2 * H], A[..., 2 * H:3 * H], A[..., 3 * H:]
     # Everything that does not depend on the incoming gradient, for all steps at once.
-    P_o = TC * O * (1 - O)
-    Q = O * (1 - TC * TC)
+    dgate, dstate = cache.dgate, cache.dstate
+    P_o = TC * dgate(O)
+    Q = O * dstate(TC)
     P = np.empty((T, N, 3, H), dtype=dtype)
-    np.multiply(G * I, 1 - I, out=P[:, :, 0])
-    np.multiply(Cs[:-1] * Fg, 1 - Fg, out=P[:, :, 1])
-    np.multiply(I, 1 - G * G, out=P[:, :, 2])
+    np.multiply(G, dgate(I), out=P[:, :, 0])
+    np.multiply(Cs[:-1], dgate(Fg), out=P[:, :, 1])
+    np.multiply(I, dstate(G), out=P[:, :, 2])
     gYb = np.transpose(np.asarray(gY, dtype=dtype), (2, 1, 0))  # (T, N, H) view
     dZ = np.empty((T, N, H4), dtype=dtype)
     dh = np.empty((N, H), dtype=dtype)
@@ -237,7 +312,8 @@ def _lstm_vjp(argnums, ans, args, kwargs):
 defvjp_argnums(_lstm_core, _lstm_vjp)
 
 
-def lstm(X, H0, C0, weights, recurrent_weights, bias, *, data_format=None):
+def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_function="tanh",
+         gate_activation_function="sigmoid", data_format=None):
     """Apply a long short-term memory (LSTM) layer to a whole sequence.
 
     For every time step t, with gates in MATLAB's order i (input), f (forget), g (cell
@@ -263,6 +339,11 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, data_format=None):
     recurrent_weights : dlarray or array, shape (4H, H)
         Recurrent weights, row blocks i, f, g, o. H is read from its second dimension.
     bias : dlarray or array, 4H elements, e.g. shape (4H, 1)
+    state_activation_function : {"tanh", "softsign", "relu"}, default "tanh"
+        Applied to the cell candidate g and to the cell state in ``h = o ⊙ act(c)``.
+        ``softsign(z) = z / (1 + |z|)``.
+    gate_activation_function : {"sigmoid", "hard-sigmoid"}, default "sigmoid"
+        Applied to the gates i, f, o. ``hard-sigmoid(z) = min(1, max(0, 0.2 z + 0.5))``.
     data_format : str, optional
         Format of an unformatted ``X``; the outputs are then unformatted.
 
@@ -294,6 +375,12 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, data_format=None):
     ``[Y, hiddenState, cellState] = lstm(X, H0, C0, weights, recurrentWeights, bias)`` with the
     same weight layout and gate order, so weights trained in MATLAB work unchanged. Python
     always returns the three outputs. Higher derivatives are not supported, as in MATLAB.
+    ``StateActivationFunction`` and ``GateActivationFunction`` are ``state_activation_function``
+    and ``gate_activation_function`` (MATLAB's documentation: tanh is the default state
+    activation and the sigmoid the default gate activation). The option values "softsign",
+    "relu" and "hard-sigmoid" and the hard sigmoid's form ``0.2 z + 0.5`` clipped to [0, 1]
+    are taken from ``lstmLayer``'s options as we recall them (UNVERIFIED against a MATLAB
+    installation). The derivative of relu at 0 and of the hard sigmoid at its corners is 0.
 
     Examples
     --------
@@ -308,6 +395,7 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, data_format=None):
     ('CBT', (4, 2, 5), 'CB', (4, 2))
     """
     func = "lstm"
+    state, gate = _activations(func, state_activation_function, gate_activation_function)
     layout, X3, out_fmt, num_features = _sequence_input(func, X, data_format)
     W = _matrix(func, "weights", weights)
     R = _matrix(func, "recurrent_weights", recurrent_weights)
@@ -317,7 +405,11 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, data_format=None):
                     f"Use shape ({4 * H}, 1): one bias per gate row.")
     h0 = _check_state(func, "H0", H0, H, N)
     c0 = _check_state(func, "C0", C0, H, N)
-    cache = _lstm_forward(*(np.asarray(getval(v)) for v in (X3, h0, c0, W, R, b)))
+    raw = tuple(np.asarray(getval(v)) for v in (X3, h0, c0, W, R, b))
+    if (state, gate) == ("tanh", "sigmoid"):
+        cache = _lstm_forward(*raw)
+    else:
+        cache = _lstm_forward_general(*raw, state, gate)
     out = _lstm_core(X3, h0, c0, W, R, b, cache)
     Y = _drop_missing(out[0], layout.fmt)
     return layout.restore(Y, out_fmt), _state(layout, out[1]), _state(layout, out[2])
@@ -371,7 +463,15 @@ def _out_ref(Yhnt, fmt):
     return np.transpose(Y, [labels.index(label) for label in user])
 
 
-def _lstm_reference(X, H0, C0, weights, recurrent_weights, bias, *, fmt):
+_REF_GATE = {"sigmoid": lambda x: _sigmoid_ref(x),
+             "hard-sigmoid": lambda x: np.minimum(1.0, np.maximum(0.0, 0.2 * x + 0.5))}
+_REF_STATE = {"tanh": np.tanh, "softsign": lambda x: x / (1.0 + np.abs(x)),
+              "relu": lambda x: np.where(x > 0, x, 0.0)}
+
+
+def _lstm_reference(X, H0, C0, weights, recurrent_weights, bias, *, fmt,
+                    state_activation_function="tanh", gate_activation_function="sigmoid"):
+    sg, st = _REF_GATE[gate_activation_function], _REF_STATE[state_activation_function]
     steps = _flatten_ref(X, fmt)
     H = recurrent_weights.shape[1]
     N = steps[0].shape[1]
@@ -382,10 +482,9 @@ def _lstm_reference(X, H0, C0, weights, recurrent_weights, bias, *, fmt):
     for x in steps:
         for n in range(N):
             z = weights @ x[:, n] + recurrent_weights @ h[:, n] + b
-            i, f, g, o = (_sigmoid_ref(z[:H]), _sigmoid_ref(z[H:2 * H]), np.tanh(z[2 * H:3 * H]),
-                          _sigmoid_ref(z[3 * H:]))
+            i, f, g, o = sg(z[:H]), sg(z[H:2 * H]), st(z[2 * H:3 * H]), sg(z[3 * H:])
             c[:, n] = f * c[:, n] + i * g
-            h[:, n] = o * np.tanh(c[:, n])
+            h[:, n] = o * st(c[:, n])
         outs.append(h.copy())
     return _out_ref(np.stack(outs, axis=2), fmt), h, c
 
@@ -422,7 +521,19 @@ def _sample_recurrent(num_gates, extra=None):
     return sample
 
 
-register(OpRecord("lstm", lstm, _lstm_reference, _sample_recurrent(4),
+def _lstm_extra(rng, dtype, n, params, states):
+    C = 4
+    return [
+        Case("softsign hard-sigmoid", (sample_array(rng, (C, n, 4), dtype, "CBT"),)
+             + states(n) + params(C), {"state_activation_function": "softsign",
+                                       "gate_activation_function": "hard-sigmoid"},
+             ("CBT", "CB", "CB")),
+        Case("relu state", (sample_array(rng, (C, n, 3), dtype, "CBT"),) + states(1)
+             + params(C), {"state_activation_function": "relu"}, ("CBT", "CB", "CB")),
+    ]
+
+
+register(OpRecord("lstm", lstm, _lstm_reference, _sample_recurrent(4, _lstm_extra),
                   diff_argnums=(0, 1, 2, 3, 4, 5), second_order=False))
 
 
@@ -433,7 +544,7 @@ _GRU_MODES = ("after-multiplication", "before-multiplication",
 
 
 class _GRUCache:
-    __slots__ = ("X", "W", "R", "A", "Q", "Hs", "mode", "outputs")
+    __slots__ = ("X", "W", "R", "A", "Q", "Hs", "mode", "outputs", "dgate", "dstate")
 
 
 def _gru_forward(X3, H0, W, R, b, mode):
@@ -488,6 +599,44 @@ def _gru_forward(X3, H0, W, R, b, mode):
     cache.X, cache.W, cache.R = Xb, np.asarray(W, dtype=dtype), np.asarray(R, dtype=dtype)
     cache.A, cache.Q, cache.Hs, cache.mode = A, Q, Hs, mode
     cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T)
+    cache.dgate, cache.dstate = _GATE_ACTS["sigmoid"][1], _STATE_ACTS["tanh"][1]
+    return cache
+
+
+def _gru_forward_general(X3, H0, W, R, b, mode, state, gate):
+    """Forward pass for any state/gate activation: the plain form of ``_gru_forward``."""
+    F, N, T = X3.shape
+    H = R.shape[1]
+    dtype = np.result_type(X3, W, R, b, H0)
+    f_gate, f_state = _GATE_ACTS[gate][0], _STATE_ACTS[state][0]
+    bW = b[:3 * H].astype(dtype, copy=False)
+    bR = b[3 * H:].astype(dtype, copy=False) if mode == 2 else np.zeros(3 * H, dtype)
+    Wd, Rd = np.asarray(W, dtype=dtype), np.asarray(R, dtype=dtype)
+    Xb = _batch_major(X3, dtype)
+    G = np.matmul(Xb.reshape(T * N, F), Wd.T).reshape(T, N, 3 * H) + bW
+    A = np.empty((T, N, 3 * H), dtype=dtype)
+    Q = np.empty((T, N, H), dtype=dtype)
+    Hs = np.empty((T + 1, N, H), dtype=dtype)
+    Hs[0] = _state_rows(H0, H, N, dtype)
+    for t in range(T):
+        h = Hs[t]
+        rec = h @ Rd.T + bR  # (N, 3H): recurrent pre-activations r, z, h̃
+        A[t, :, :2 * H] = f_gate(G[t, :, :2 * H] + rec[:, :2 * H])
+        r, z = A[t, :, :H], A[t, :, H:2 * H]
+        if mode == 1:
+            Q[t] = r * h
+            pre = G[t, :, 2 * H:] + Q[t] @ Rd[2 * H:].T
+        else:
+            Q[t] = rec[:, 2 * H:]
+            pre = G[t, :, 2 * H:] + r * Q[t]
+        A[t, :, 2 * H:] = f_state(pre)
+        hc = A[t, :, 2 * H:]
+        Hs[t + 1] = hc + z * (h - hc)
+    cache = _GRUCache()
+    cache.X, cache.W, cache.R = Xb, Wd, Rd
+    cache.A, cache.Q, cache.Hs, cache.mode = A, Q, Hs, mode
+    cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T)
+    cache.dgate, cache.dstate = _GATE_ACTS[gate][1], _STATE_ACTS[state][1]
     return cache
 
 
@@ -498,9 +647,9 @@ def _gru_backward(cache, gY, ghT, need):
     F = cache.X.shape[2]
     dtype = A.dtype
     Rr, Z, Hc = A[..., :H], A[..., H:2 * H], A[..., 2 * H:]
-    P_h = (1 - Z) * (1 - Hc * Hc)  # d pre-candidate / d h
-    P_z = (Hs[:-1] - Hc) * Z * (1 - Z)  # d pre-z / d h
-    S_r = Rr * (1 - Rr)
+    P_h = (1 - Z) * cache.dstate(Hc)  # d pre-candidate / d h
+    P_z = (Hs[:-1] - Hc) * cache.dgate(Z)  # d pre-z / d h
+    S_r = cache.dgate(Rr)
     gYb = np.transpose(np.asarray(gY, dtype=dtype), (2, 1, 0))
     dZx = np.empty((T, N, 3 * H), dtype=dtype)  # pre-activations of the input projection
     dZr = np.empty((T, N, 3 * H), dtype=dtype)  # pre-activations of the recurrent product
@@ -570,6 +719,7 @@ defvjp_argnums(_gru_core, _gru_vjp)
 
 
 def gru(X, H0, weights, recurrent_weights, bias, *, reset_gate_mode="after-multiplication",
+        state_activation_function="tanh", gate_activation_function="sigmoid",
         data_format=None):
     """Apply a gated recurrent unit (GRU) layer to a whole sequence.
 
@@ -599,6 +749,10 @@ def gru(X, H0, weights, recurrent_weights, bias, *, reset_gate_mode="after-multi
     recurrent_weights : dlarray or array, shape (3H, H), row blocks r, z, h̃
     bias : dlarray or array, 3H elements (6H for "recurrent-bias-after-multiplication")
     reset_gate_mode : str, default "after-multiplication"
+    state_activation_function : {"tanh", "softsign", "relu"}, default "tanh"
+        Applied to the candidate h̃.
+    gate_activation_function : {"sigmoid", "hard-sigmoid"}, default "sigmoid"
+        Applied to the gates r and z.
     data_format : str, optional
         Format of an unformatted ``X``; the outputs are then unformatted.
 
@@ -610,7 +764,8 @@ def gru(X, H0, weights, recurrent_weights, bias, *, reset_gate_mode="after-multi
     Raises
     ------
     ValueError
-        Unknown ``reset_gate_mode``; weight, bias or H0 sizes that do not match 3H (6H).
+        Unknown ``reset_gate_mode``, ``state_activation_function`` or
+        ``gate_activation_function``; weight, bias or H0 sizes that do not match 3H (6H).
     RuntimeError
         When asked for higher derivatives through gru.
 
@@ -625,6 +780,9 @@ def gru(X, H0, weights, recurrent_weights, bias, *, reset_gate_mode="after-multi
     becomes ``gru(..., reset_gate_mode=mode)``. The gate order r, z, h̃ and the 6H bias layout
     are taken from MATLAB's documentation of ``gruLayer`` as we understand it (not verified
     against a MATLAB installation). Higher derivatives are not supported, as in MATLAB.
+    ``StateActivationFunction`` and ``GateActivationFunction`` are ``state_activation_function``
+    and ``gate_activation_function``, with the same values as for :func:`lstm` (UNVERIFIED
+    for gru, as for lstm).
 
     Examples
     --------
@@ -638,6 +796,7 @@ def gru(X, H0, weights, recurrent_weights, bias, *, reset_gate_mode="after-multi
     ('CBT', (2, 2, 5), (2, 2))
     """
     func = "gru"
+    state, gate = _activations(func, state_activation_function, gate_activation_function)
     mode = _GRU_MODES.index(_checks.choice(func, "reset_gate_mode", reset_gate_mode,
                                            _GRU_MODES))
     layout, X3, out_fmt, num_features = _sequence_input(func, X, data_format)
@@ -650,13 +809,19 @@ def gru(X, H0, weights, recurrent_weights, bias, *, reset_gate_mode="after-multi
                     f"Use shape ({nb}, 1)" + (": input biases then recurrent biases."
                                               if mode == 2 else "."))
     h0 = _check_state(func, "H0", H0, H, N)
-    cache = _gru_forward(*(np.asarray(getval(v)) for v in (X3, h0, W, R, b)), mode)
+    raw = tuple(np.asarray(getval(v)) for v in (X3, h0, W, R, b))
+    if (state, gate) == ("tanh", "sigmoid"):
+        cache = _gru_forward(*raw, mode)
+    else:
+        cache = _gru_forward_general(*raw, mode, state, gate)
     out = _gru_core(X3, h0, W, R, b, cache)
     return layout.restore(_drop_missing(out[0], layout.fmt), out_fmt), _state(layout, out[1])
 
 
 def _gru_reference(X, H0, weights, recurrent_weights, bias, *, fmt,
-                   reset_gate_mode="after-multiplication"):
+                   reset_gate_mode="after-multiplication", state_activation_function="tanh",
+                   gate_activation_function="sigmoid"):
+    sg, st = _REF_GATE[gate_activation_function], _REF_STATE[state_activation_function]
     steps = _flatten_ref(X, fmt)
     H = recurrent_weights.shape[1]
     N = steps[0].shape[1]
@@ -669,12 +834,12 @@ def _gru_reference(X, H0, weights, recurrent_weights, bias, *, fmt,
     for x in steps:
         for n in range(N):
             hp, xn = h[:, n].copy(), x[:, n]
-            r = _sigmoid_ref(Wr @ xn + bW[:H] + Rr @ hp + bR[:H])
-            z = _sigmoid_ref(Wz @ xn + bW[H:2 * H] + Rz @ hp + bR[H:2 * H])
+            r = sg(Wr @ xn + bW[:H] + Rr @ hp + bR[:H])
+            z = sg(Wz @ xn + bW[H:2 * H] + Rz @ hp + bR[H:2 * H])
             if reset_gate_mode == "before-multiplication":
-                cand = np.tanh(Wh @ xn + bW[2 * H:] + Rh @ (r * hp))
+                cand = st(Wh @ xn + bW[2 * H:] + Rh @ (r * hp))
             else:
-                cand = np.tanh(Wh @ xn + bW[2 * H:] + r * (Rh @ hp + bR[2 * H:]))
+                cand = st(Wh @ xn + bW[2 * H:] + r * (Rh @ hp + bR[2 * H:]))
             h[:, n] = (1 - z) * cand + z * hp
         outs.append(h.copy())
     return _out_ref(np.stack(outs, axis=2), fmt), h
@@ -689,6 +854,17 @@ def _gru_extra(rng, dtype, n, params, states):
         Case("recurrent-bias-after", (sample_array(rng, (C, n, 4), dtype, "CBT"),)
              + states(1) + params(C, 18),
              {"reset_gate_mode": "recurrent-bias-after-multiplication"}, ("CBT", "CB")),
+        Case("softsign hard-sigmoid", (sample_array(rng, (C, n, 4), dtype, "CBT"),)
+             + states(n) + params(C), {"state_activation_function": "softsign",
+                                       "gate_activation_function": "hard-sigmoid"},
+             ("CBT", "CB")),
+        Case("relu before-multiplication", (sample_array(rng, (C, n, 3), dtype, "CBT"),)
+             + states(n) + params(C), {"reset_gate_mode": "before-multiplication",
+                                       "state_activation_function": "relu"}, ("CBT", "CB")),
+        Case("softsign recurrent-bias-after", (sample_array(rng, (C, n, 3), dtype, "CBT"),)
+             + states(1) + params(C, 18),
+             {"reset_gate_mode": "recurrent-bias-after-multiplication",
+              "state_activation_function": "softsign"}, ("CBT", "CB")),
     ]
 
 

@@ -14,3 +14,17 @@ from .updates import *  # noqa: F401,F403
 from .updates import __all__ as _updates
 
 __all__ = list(_updates) + list(_rmsprop) + list(_lbfgs) + list(_schedules)
+
+
+def _answer_matlab_names():
+    import inspect
+
+    from .._checks import matlab_names
+
+    for name in __all__:
+        obj = globals()[name]
+        if inspect.isfunction(obj):
+            globals()[name] = matlab_names(obj)
+
+
+_answer_matlab_names()

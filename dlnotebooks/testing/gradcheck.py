@@ -69,7 +69,35 @@ def _as_float64(tree):
     return _tree.tree_map(convert, tree)
 
 
-def check_gradients(fun, params, *args, grads=None, step=1e-6, rtol=1e-4, atol=1e-6,
+def _selection(func, wrt, count):
+    """``wrt`` -> sorted tuple of argument positions (0 is params, k is args[k-1])."""
+    if isinstance(wrt, str):
+        if wrt.lower() != "all":
+            raise _checks.fail(func, "wrt", 'must be an argument position, a tuple of them or '
+                               '"all"', repr(wrt))
+        return tuple(range(count))
+    positions = (wrt,) if not isinstance(wrt, (tuple, list)) else tuple(wrt)
+    out = []
+    for p in positions:
+        p = _checks.positive_int(func, "wrt", p, allow_zero=True)
+        if p >= count:
+            raise _checks.fail(func, "wrt", f"must name arguments that fun receives: 0 for "
+                               f"params, 1..{count - 1} for args", repr(wrt),
+                               f"fun gets {count} arguments.")
+        out.append(p)
+    if not out:
+        raise _checks.fail(func, "wrt", "must name at least one argument", repr(wrt))
+    return tuple(sorted(set(out)))
+
+
+def _differentiable(x):
+    """A plain floating-point array selected with ``wrt`` becomes a float64 dlarray."""
+    if isinstance(x, np.ndarray) and np.issubdtype(x.dtype, np.floating):
+        return dlarray(x.astype(np.float64))
+    return x
+
+
+def check_gradients(fun, params, *args, wrt=0, grads=None, step=1e-6, rtol=1e-4, atol=1e-6,
                     max_elements=20, rng=None):
     """Check the gradients of a scalar function against central finite differences.
 
@@ -90,8 +118,14 @@ def check_gradients(fun, params, *args, grads=None, step=1e-6, rtol=1e-4, atol=1
         The parameters to check; computed in float64 for the check.
     *args
         Further arguments to ``fun`` (data, targets).
-    grads : same structure as params, optional
-        Gradients to check instead of those of ``dlgradient``.
+    wrt : int, tuple of int or "all", default 0
+        Which arguments of ``fun`` to check the gradient with respect to: 0 is ``params``,
+        k is ``args[k-1]``. ``wrt=1`` checks the gradient with respect to the data passed
+        as the first of ``args``, e.g. the interpolated images of a gradient penalty
+        (see Examples); ``"all"`` checks every argument that holds floating-point arrays.
+    grads : optional
+        Gradients to check instead of those of ``dlgradient``: the structure of params (for
+        the default ``wrt=0``), else a tuple with one entry per selected argument.
     step : float, default 1e-6
         Finite-difference step h.
     rtol, atol : float
@@ -129,21 +163,45 @@ def check_gradients(fun, params, *args, grads=None, step=1e-6, rtol=1e-4, atol=1
     >>> report = check_gradients(lambda p: np.sum(p["w"] ** 2), {"w": dlarray(np.ones(3))})
     >>> report.ok
     True
+
+    The gradient with respect to data, as a gradient penalty (WGAN-GP) uses it: the critic's
+    gradient at interpolated images ``X_hat``, and the penalty's gradient through it.
+
+    >>> import dlnotebooks as dl
+    >>> w = {"w": dlarray(np.array([[0.5, -1.0, 2.0]]))}
+    >>> X_hat = dlarray(np.array([[0.2], [0.1], [-0.3]]), "CB")
+    >>> critic = lambda p, X: np.sum(np.tanh(dl.fullyconnect(X, p["w"], 0)))
+    >>> check_gradients(critic, w, X_hat, wrt=1).ok
+    True
+    >>> def penalty(p, X):
+    ...     g = dl.dlgradient(critic(p, X), X, enable_higher_derivatives=True)
+    ...     return (np.sqrt(np.sum(g ** 2)) - 1) ** 2
+    >>> check_gradients(penalty, w, X_hat, wrt="all").ok
+    True
     """
     func = "check_gradients"
     if not callable(fun):
         raise _checks.fail(func, "fun", "must be callable", type(fun).__name__, cls=TypeError)
     rng = np.random.default_rng(0) if rng is None else rng
-    params64 = _as_float64(params)
-    args64 = _as_float64(args)
-    leaves, treedef = _tree.tree_flatten(params64)
-    paths = [p for p, _ in _tree.tree_paths(params64, "params")]
+    items = [_as_float64(params)] + [_as_float64(a) for a in args]
+    positions = _selection(func, wrt, len(items))
+    for i in positions:
+        if i > 0:  # data given as a NumPy array; params must be dlarrays, as for dlgradient
+            items[i] = _tree.tree_map(_differentiable, items[i])
+    names = ["params" if i == 0 else f"args[{i - 1}]" for i in positions]
+    selected = tuple(items[i] for i in positions)
+    leaves, treedef = _tree.tree_flatten(selected)
+    paths = [p for name, item in zip(names, selected) for p, _ in _tree.tree_paths(item, name)]
     if not leaves or not all(isinstance(x, dlarray) for x in leaves):
-        raise _checks.fail(func, "params", "must be a dlarray or a container of dlarrays",
-                           type(params).__name__, cls=TypeError)
+        what = "params" if positions == (0,) else "the arguments chosen by wrt"
+        raise _checks.fail(func, what, "must be a dlarray or a container of dlarrays",
+                           ", ".join(type(x).__name__ for x in selected), cls=TypeError)
 
-    def loss_of(p):
-        out = fun(p, *args64)
+    def loss_of(sel):
+        full = list(items)
+        for i, value in zip(positions, sel):
+            full[i] = value
+        out = fun(*full)
         loss = out[0] if isinstance(out, tuple) else out
         if not isinstance(loss, dlarray) or loss.size != 1:
             raise _checks.fail(func, "fun", "must return a scalar loss (or a tuple starting "
@@ -151,9 +209,9 @@ def check_gradients(fun, params, *args, grads=None, step=1e-6, rtol=1e-4, atol=1
         return loss
 
     if grads is None:
-        analytic = dlfeval(lambda p: dlgradient(loss_of(p), p), params64)
+        analytic = dlfeval(lambda sel: dlgradient(loss_of(sel), sel), selected)
     else:
-        analytic = grads
+        analytic = (grads,) if positions == (0,) else grads
     analytic_leaves = [extractdata(g).astype(np.float64) if isinstance(g, dlarray)
                        else np.asarray(g, dtype=np.float64)
                        for g in _tree.tree_leaves(analytic)]
@@ -164,9 +222,10 @@ def check_gradients(fun, params, *args, grads=None, step=1e-6, rtol=1e-4, atol=1
     base = [extractdata(x).copy() for x in leaves]
 
     def evaluate(values):
-        p = _tree.tree_unflatten(treedef, [dlarray(v, x.fmt) for v, x in zip(values, leaves)])
+        sel = _tree.tree_unflatten(treedef,
+                                   [dlarray(v, x.fmt) for v, x in zip(values, leaves)])
         # through dlfeval, so that a fun that calls dlgradient itself works here too
-        return float(extractdata(dlfeval(loss_of, p)).reshape(-1)[0])
+        return float(extractdata(dlfeval(loss_of, sel)).reshape(-1)[0])
 
     rows = []
     for k, (path, value, g) in enumerate(zip(paths, base, analytic_leaves)):
