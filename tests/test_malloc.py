@@ -70,4 +70,6 @@ def test_first_dlfeval_makes_steps_reuse_freed_memory_and_import_alone_does_not(
 def test_environment_variable_turns_the_tuning_off():
     untouched = _faults_per_step("import-only")
     opted_out = _faults_per_step("dlfeval", tuning="0")
-    assert opted_out > 0.8 * untouched, (opted_out, untouched)
+    # glibc's own dynamic threshold makes the untuned count land on one of two values
+    # (~1,760 or ~2,270 here); the tuned one is ~570.
+    assert opted_out > 0.6 * untouched, (opted_out, untouched)
