@@ -6,8 +6,8 @@ Messages read ``"<function>: <argument> <problem>; got <observed>. <hint>"``.
 import numbers
 
 import numpy as np
-from autograd.tracer import getval
 
+from ._autograd import getval
 from .core import dlarray, parse_format
 from .core._formats import canonical_permutation, user_order
 

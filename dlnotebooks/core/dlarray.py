@@ -22,8 +22,8 @@ import numbers
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval, isbox
 
+from .._autograd import getval, isbox
 from ._formats import LABELS, canonical_permutation, parse_format
 
 __all__ = ["dlarray", "dims", "finddim", "stripdims", "extractdata", "isdlarray"]

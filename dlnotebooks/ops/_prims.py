@@ -1,8 +1,8 @@
 """Helpers for defining ops: primitives with hand-written VJPs, and samplers for the registry."""
 
 import numpy as np
-from autograd.extend import defvjp, primitive  # noqa: F401  (re-exported for op modules)
 
+from .._autograd import defvjp, primitive  # noqa: F401  (re-exported for op modules)
 from ..core import dlarray
 
 

@@ -20,8 +20,8 @@ import weakref
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks
 from . import _windows as win
 from ._prims import defvjp, primitive, sample_array

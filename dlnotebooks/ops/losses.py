@@ -6,8 +6,8 @@ per-element losses (weights and mask applied, no normalisation) with the input's
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from ..core.dlarray import _align

@@ -7,8 +7,8 @@ original again, so derivatives of any order work.
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from . import _windows as win
