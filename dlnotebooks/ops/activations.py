@@ -6,9 +6,10 @@ import autograd.numpy as anp
 import numpy as np
 
 from .. import _checks
+from ..core import dlarray
 from ._erf import erf as _erf_numpy
 from ._prims import defvjp, primitive, sample_array
-from ._registry import Case, OpRecord, register
+from ._registry import Case, Kink, OpRecord, register
 
 __all__ = ["relu", "leakyrelu", "erf", "gelu", "sigmoid", "softmax"]
 
@@ -88,9 +89,16 @@ def _sample_elementwise(rng, dtype, n, avoid=None):
     ]
 
 
+def _on_kink(x, grad, **kwargs):
+    return [Case("at 0", (dlarray(np.array(x), "CB"),), kwargs, "CB", (np.array(grad),))]
+
+
 register(OpRecord("relu", relu, _relu_reference,
                   lambda rng, dtype, n: _sample_elementwise(rng, dtype, n, avoid=0.0),
-                  second_order=True, kink="derivative 0 at x = 0"))
+                  second_order=True, kink=Kink(
+                      "The derivative at ``x = 0`` is taken as 0",
+                      lambda: _on_kink([[-1.0], [0.0], [-0.0], [2.0]],
+                                       [[0.0], [0.0], [0.0], [1.0]]))))
 
 
 # ---------------------------------------------------------------- leakyrelu
@@ -155,7 +163,10 @@ def _sample_leaky(rng, dtype, n):
 
 
 register(OpRecord("leakyrelu", leakyrelu, _leakyrelu_reference, _sample_leaky,
-                  second_order=True, kink="derivative scale_factor at x = 0"))
+                  second_order=True, kink=Kink(
+                      "The derivative at ``x = 0`` is taken as ``scale_factor``",
+                      lambda: _on_kink([[-1.0], [0.0], [2.0]], [[0.2], [0.2], [1.0]],
+                                       scale_factor=0.2))))
 
 
 # ---------------------------------------------------------------- gelu
