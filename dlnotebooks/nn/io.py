@@ -64,8 +64,9 @@ def save_network(net, path):
 
     Notes
     -----
-    Not saved: dropout generators and custom initializer functions (loaded layers use a fresh
-    generator and the default initializers, which only matter for re-initialization).
+    Not saved: dropout generators and custom initializer functions (a loaded dropout layer has
+    no generator, so pass ``rng=`` to ``forward``; loaded layers use the default initializers,
+    which only matter for re-initialization).
 
     MATLAB compatibility
     --------------------

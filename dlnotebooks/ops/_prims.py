@@ -6,6 +6,13 @@ from .._autograd import defvjp, primitive  # noqa: F401  (re-exported for op mod
 from ..core import dlarray
 
 
+def array_sampler(rng, dtype):
+    """``arr(shape, fmt="", **options)``: :func:`sample_array` with the sampler's rng and dtype."""
+    def arr(shape, fmt="", **options):
+        return sample_array(rng, shape, dtype, fmt, **options)
+    return arr
+
+
 def sample_array(rng, shape, dtype, fmt="", *, low=None, high=None, avoid=None):
     """A random dlarray for registry samplers; ``avoid`` keeps values away from kinks."""
     if low is not None:

@@ -24,7 +24,7 @@ import numpy as np
 from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from . import _windows as win
-from ._prims import defvjp, primitive, sample_array
+from ._prims import array_sampler, defvjp, primitive
 from ._registry import Case, OpRecord, register
 
 __all__ = ["dlconv", "dltranspconv"]
@@ -609,8 +609,7 @@ def _dltranspconv_reference(X, weights, bias, *, stride=1, dilation_factor=1, cr
 
 
 def _sample_dlconv(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("SSCB", (arr((5, 4, 3, n), "SSCB"), arr((3, 2, 3, 2)), arr((2, 1))), {}, "SSCB"),
@@ -650,8 +649,7 @@ register(OpRecord("dlconv", dlconv, _dlconv_reference, _sample_dlconv, diff_argn
 
 
 def _sample_dltranspconv(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("SSCB", (arr((3, 2, 3, n), "SSCB"), arr((2, 3, 2, 3)), arr((2, 1))), {}, "SSCB"),

@@ -12,7 +12,7 @@ from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from . import _windows as win
-from ._prims import defvjp, primitive, sample_array
+from ._prims import array_sampler, defvjp, primitive, sample_array
 from ._registry import Case, Kink, OpRecord, register
 
 __all__ = ["avgpool", "maxpool", "maxunpool"]
@@ -465,8 +465,7 @@ def _maxpool_reference(X, pool_size, *, stride=1, padding=0, return_indices=Fals
 
 
 def _sample_pool(rng, dtype, n, kind):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     cases = [
         Case("SSCB 2x2 stride 2", (arr((4, 6, 3, n), "SSCB"), 2), {"stride": 2}, "SSCB"),
