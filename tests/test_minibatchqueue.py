@@ -21,7 +21,10 @@ def _collect(mbq):
 
 def test_exported_at_top_level():
     assert dl.minibatchqueue is dl.data.minibatchqueue
-    assert dl.data.__all__ == ["minibatchqueue"]
+    assert "minibatchqueue" in dl.__all__
+    # The datasets are public under dl.data only.
+    assert {"minibatchqueue", "digits", "sequences"} <= set(dl.data.__all__)
+    assert "digits" not in dl.__all__ and not hasattr(dl, "digits")
 
 
 @pytest.mark.parametrize("partial, sizes", [("return", [4, 4, 2]), ("discard", [4, 4])])

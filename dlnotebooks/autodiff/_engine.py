@@ -181,6 +181,14 @@ def _untrace(out, level):
 def dlaccelerate(fun):
     """Return ``fun`` unchanged (MATLAB compatibility; there is nothing to compile here).
 
+    Parameters
+    ----------
+    fun : callable, e.g. a model-loss function for ``dlfeval``
+
+    Returns
+    -------
+    fun : the same callable
+
     MATLAB compatibility
     --------------------
     MATLAB's ``dlaccelerate`` caches traces of ``fun``. Here tracing is cheap and the function

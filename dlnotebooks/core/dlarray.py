@@ -205,9 +205,34 @@ class dlarray:
         return np.asarray(getval(self._data)).reshape(-1)[0]
 
     def item(self):
+        """Return the one element as a Python number.
+
+        Parameters
+        ----------
+        None
+
+        Returns
+        -------
+        value : float, int or bool
+
+        Raises
+        ------
+        TypeError
+            More than one element.
+        """
         return self._only_element("item").item()
 
     def astype(self, dtype):
+        """Return a copy converted to ``dtype``, keeping the format (and the trace).
+
+        Parameters
+        ----------
+        dtype : NumPy dtype or its name, e.g. "float32"
+
+        Returns
+        -------
+        Y : dlarray, the same format and shape as this one
+        """
         data = self._data
         if isbox(data):
             return dlarray._wrap(_box_astype(data, dtype), self._fmt)
@@ -304,23 +329,88 @@ class dlarray:
 
     # ---- methods mirroring NumPy ----
     def sum(self, axis=None, keepdims=False):
+        """Sum over ``axis`` (all elements when None), like ``np.sum(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the reduced dimensions drop out of the shape and the format (kept as
+            size 1 with ``keepdims``)
+        """
         return np.sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """Mean over ``axis`` (all elements when None), like ``np.mean(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the shape and format as for :meth:`sum`
+        """
         return np.mean(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """Maximum over ``axis`` (all elements when None), like ``np.max(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the shape and format as for :meth:`sum`
+        """
         return np.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """Minimum over ``axis`` (all elements when None), like ``np.min(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the shape and format as for :meth:`sum`
+        """
         return np.min(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
+        """Return the data in a new shape (NumPy's C order); the result is unformatted.
+
+        Parameters
+        ----------
+        *shape : ints, or one tuple of ints (one may be -1)
+
+        Returns
+        -------
+        Y : dlarray, unformatted, shape ``shape``
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return dlarray._wrap(anp.reshape(self._data, shape))
 
     def transpose(self, *axes):
+        """Permute the dimensions like ``np.transpose``; the result is unformatted.
+
+        Parameters
+        ----------
+        *axes : ints, or one tuple of ints; reversed order when none are given
+
+        Returns
+        -------
+        Y : dlarray, unformatted, shape permuted by ``axes``
+        """
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         return dlarray._wrap(anp.transpose(self._data, axes or None))
 
@@ -574,6 +664,23 @@ _FUNCTIONS[np.clip] = _clip
 def dims(X):
     """Return the format labels of ``X`` in canonical order (``""`` when unformatted).
 
+    Parameters
+    ----------
+    X : dlarray, any format and shape
+
+    Returns
+    -------
+    fmt : str, one label per dimension of X, e.g. "SSCB"
+
+    Raises
+    ------
+    TypeError
+        ``X`` not a dlarray.
+
+    MATLAB compatibility
+    --------------------
+    ``dims(X)`` returns a char vector in MATLAB.
+
     Examples
     --------
     >>> import numpy as np
@@ -587,6 +694,24 @@ def dims(X):
 def finddim(X, label):
     """Return the 0-based dimensions of ``X`` that carry ``label`` (an empty tuple if none).
 
+    Parameters
+    ----------
+    X : dlarray, any format and shape
+    label : str, one of "S", "C", "B", "T", "U"
+
+    Returns
+    -------
+    dims : tuple of int, 0-based positions in ``X.shape``
+
+    Raises
+    ------
+    TypeError
+        ``X`` not a dlarray.
+    ValueError
+        An unknown label.
+
+    MATLAB compatibility
+    --------------------
     MATLAB's ``finddim`` is 1-based; here dimension numbers are 0-based like NumPy axes.
 
     Examples
@@ -607,6 +732,27 @@ def finddim(X, label):
 
 def stripdims(X, fmt=None):
     """Return ``X`` unformatted; with ``fmt``, permuted so its dims follow the order of ``fmt``.
+
+    Parameters
+    ----------
+    X : dlarray, any format and shape
+    fmt : str, optional
+        A permutation of X's format, e.g. "BC" for X in format "CB".
+
+    Returns
+    -------
+    Y : dlarray, unformatted; X's shape, or permuted to the order of ``fmt``
+
+    Raises
+    ------
+    TypeError
+        ``X`` not a dlarray.
+    ValueError
+        ``fmt`` not a permutation of X's format.
+
+    MATLAB compatibility
+    --------------------
+    ``stripdims(X)`` and ``stripdims(X, fmt)``; the data stay traced, like MATLAB's.
 
     Examples
     --------
@@ -634,6 +780,23 @@ def stripdims(X, fmt=None):
 def extractdata(X):
     """Return the data of ``X`` as a NumPy array, outside any trace (no gradient flows through).
 
+    Parameters
+    ----------
+    X : dlarray (any format and shape), or a NumPy array or number
+
+    Returns
+    -------
+    data : numpy.ndarray, X's shape (in its canonical dimension order) and dtype
+
+    Raises
+    ------
+    TypeError
+        Anything else.
+
+    MATLAB compatibility
+    --------------------
+    ``extractdata(X)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -653,6 +816,18 @@ def extractdata(X):
 
 def isdlarray(x):
     """Return True when ``x`` is a dlarray.
+
+    Parameters
+    ----------
+    x : any object
+
+    Returns
+    -------
+    bool
+
+    MATLAB compatibility
+    --------------------
+    ``isdlarray(x)``.
 
     Examples
     --------

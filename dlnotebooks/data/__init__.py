@@ -12,4 +12,5 @@ from ._queue import minibatchqueue
 from ._sequences import padsequences, sequences
 from ._toy import toy2d
 
-__all__ = ["minibatchqueue"]
+__all__ = ["minibatchqueue", "digits", "glyphs", "toy2d", "sequences", "padsequences",
+           "digit_strings"]

@@ -138,7 +138,8 @@ def predict(net, *X, outputs=None):
 
     Returns
     -------
-    Y : dlarray, or a tuple for several outputs
+    Y : dlarray (or a tuple for several outputs), in the format the network's last layers give,
+        e.g. "CB" (num_classes, N) after a fully connected layer
 
     Raises
     ------

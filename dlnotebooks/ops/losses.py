@@ -384,9 +384,11 @@ def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reductio
     Y : dlarray, any format, e.g. "CB" (C, N)
     targets : dlarray or array, same size as Y
     weights : array or dlarray, optional
+        Broadcastable to Y; one value per channel is applied along C.
     transition_point : float, default 1.0
         delta; must be positive. With 1 this is the smooth-L1 loss.
     mask : array or dlarray, optional
+        Broadcastable to Y; zeros exclude elements.
     reduction : {"sum", "none"}, default "sum"
     normalization_factor : {"batch-size", "all-elements", "mask-included", "none"}
     data_format : str, optional
