@@ -107,3 +107,38 @@ def test_matlab_names_are_exported():
                  "dlupdate"):
         assert callable(getattr(dl, name)), name
     assert callable(dl.testing.check_gradients)
+
+
+_MUTATORS = {"append", "add", "update", "clear", "pop", "setdefault", "extend", "insert",
+             "remove", "discard", "popitem"}
+
+
+def _module_state(path):
+    """A ``global`` statement, or a module-level container that a function changes (tables
+    completed at import time are constants)."""
+    tree = ast.parse(path.read_text())
+    if any(isinstance(node, ast.Global) for node in ast.walk(tree)):
+        return True
+    names = {t.id for node in tree.body if isinstance(node, ast.Assign)
+             for t in node.targets if isinstance(t, ast.Name)} - {"__all__"}
+    inside = [n for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.Lambda))
+              for n in ast.walk(f)]
+    for node in inside:
+        targets = node.targets if isinstance(node, ast.Assign) else \
+            [node.target] if isinstance(node, ast.AugAssign) else []
+        for t in targets:
+            if isinstance(t, ast.Subscript) and getattr(t.value, "id", None) in names:
+                return True
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in _MUTATORS and getattr(node.func.value, "id", None) in names:
+            return True
+    return False
+
+
+def test_package_docstring_lists_every_module_with_state():
+    missing = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        if _module_state(path) and rel not in dl.__doc__:
+            missing.append(rel)
+    assert not missing, f"global state not listed in dlnotebooks.__doc__: {missing}"
