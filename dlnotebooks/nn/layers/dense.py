@@ -19,11 +19,10 @@ class _FullyConnected(Layer):
         X = inputs[0]
         _channels(X, "initialize", self)
         num_in = int(np.prod([n for n, lab in zip(X.shape, X.fmt) if lab in "SC"]))
-        out = self._options["output_size"]
-        shape = (out, num_in)
-        return {"Weights": _make(self._options["weights_initializer"], shape, rng,
-                                 (num_in, out)),
-                "Bias": _make(self._options["bias_initializer"], (out, 1), rng, (1, 1))}
+        out = int(np.prod(self._options["output_size"]))
+        o = self._options
+        return {"Weights": _make(o["weights_initializer"], (out, num_in), rng, (num_in, out)),
+                "Bias": _make(o["bias_initializer"], (out, 1), rng, (1, 1))}
 
     def _forward(self, inputs, params, state, training):
         return _ops.fullyconnect(inputs[0], params["Weights"], params["Bias"]), {}
@@ -87,20 +86,11 @@ def fullyConnectedLayer(output_size, *, weights_initializer="glorot", bias_initi
     return _set_initial(layer, func, Weights=weights, Bias=bias)
 
 
-class _ProjectAndReshape(Layer):
+class _ProjectAndReshape(_FullyConnected):
+    # The learnables of a fully connected layer with prod(output_size) outputs.
     constructor = "projectAndReshapeLayer"
     default_name = "proj"
     description = "Project and reshape"
-    learnable_names = ("Weights", "Bias")
-
-    def _init_learnables(self, inputs, rng):
-        X = inputs[0]
-        _channels(X, "initialize", self)
-        num_in = int(np.prod([n for n, lab in zip(X.shape, X.fmt) if lab in "SC"]))
-        out = int(np.prod(self._options["output_size"]))
-        o = self._options
-        return {"Weights": _make(o["weights_initializer"], (out, num_in), rng, (num_in, out)),
-                "Bias": _make(o["bias_initializer"], (out, 1), rng, (1, 1))}
 
     def _forward(self, inputs, params, state, training):
         H, W, C = self._options["output_size"]
