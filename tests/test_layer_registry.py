@@ -64,6 +64,19 @@ def test_registry_covers_every_public_layer():
             assert case.layer.constructor == record.name
 
 
+def test_every_layer_type_is_registered():
+    # A layer class whose constructor was not registered could be built but not saved,
+    # loaded, listed or tested.
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    types = {sub.constructor for sub in subclasses(dl.nn.layers.Layer)
+             if sub.constructor != dl.nn.layers.Layer.constructor}
+    assert types == set(LAYER_RECORDS)
+
+
 @pytest.mark.parametrize("record, k", PARAMS)
 def test_forward_equals_composed_ops(record, k):
     case = _cases(record)[k]
