@@ -9,8 +9,8 @@ import numbers
 import re
 
 import numpy as np
-from autograd.tracer import getval
 
+from ._autograd import getval
 from .core import dlarray, parse_format
 from .core._formats import canonical_permutation, user_order
 from .core.dlarray import tuple_output_problem

@@ -27,7 +27,8 @@ PYTHON_ONLY = {"piecewise_decay", "Learnables", "State", "LayerGraph"}
 
 def public_names(module):
     """``__all__`` plus every public, non-module attribute defined inside the package."""
-    names = set(getattr(module, "__all__", ()))
+    names = {n for n in getattr(module, "__all__", ())
+             if not isinstance(getattr(module, n), types.ModuleType)}
     for name in dir(module):
         value = getattr(module, name)
         if name.startswith("_") or isinstance(value, types.ModuleType):

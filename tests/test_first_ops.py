@@ -159,3 +159,29 @@ def test_onehot_round_trip_and_errors():
         dl.onehotdecode(np.ones((2, 3)), ["a", "b", "c"], 0)
     with pytest.raises(TypeError, match=r"onehotencode: feature_dim must be an integer"):
         dl.onehotencode([0, 1], 0.5, classes=2)
+
+
+def test_erf_has_float64_accuracy_over_the_whole_range():
+    import math
+
+    x = np.concatenate([np.linspace(-7.0, 7.0, 280001),
+                        np.geomspace(1e-300, 7.0, 20001), -np.geomspace(1e-300, 7.0, 2001),
+                        [5e-324, 1.5, 2.5, 3.5, 6.0, 6.0000001, 30.0, 1e300]])
+    ref = np.array([math.erf(v) for v in x])
+    got = extractdata(dl.erf(dlarray(x, "C")))
+    ulps = np.abs(got - ref) / np.spacing(np.abs(ref))
+    assert ulps.max() <= 4, f"{ulps.max()} ulps at x = {x[ulps.argmax()]!r}"
+    special = extractdata(dl.erf(dlarray(np.array([np.inf, -np.inf, np.nan, -0.0]), "C")))
+    assert special[0] == 1.0 and special[1] == -1.0 and np.isnan(special[2])
+    assert special[3] == 0.0 and np.signbit(special[3])
+    assert dl.erf(dlarray(np.ones((2, 3), dtype="float32"), "CB")).dtype == np.float32
+
+
+def test_gelu_uses_the_exact_erf():
+    import math
+
+    x = np.linspace(-5.0, 5.0, 2001)
+    ref = np.array([0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0))) for v in x])
+    # 1 + erf(x) cancels for negative x, so the comparison is absolute there.
+    np.testing.assert_allclose(extractdata(dl.gelu(dlarray(x, "C"))), ref, rtol=1e-14,
+                               atol=1e-15)

@@ -112,3 +112,30 @@ def test_bad_arguments_raise():
         dl.init.fan_in_out("lstm", (2, 2, 2))
     with pytest.raises(TypeError, match="zeros: dtype must be a floating-point type"):
         dl.init.zeros((2,), dtype="int32")
+
+
+@pytest.mark.parametrize("kind, shape", [("conv", (5, 5, 1, 20)), ("fullyconnect", (10, 784)),
+                                         ("lstm", (400, 12)), ("transposed-conv", (4, 4, 8, 3))])
+def test_kind_computes_the_fans_from_the_shape(kind, shape):
+    num_in, num_out = dl.init.fan_in_out(kind, shape)
+    same = dl.init.glorot(shape, num_out, num_in, rng=rng(3))
+    np.testing.assert_array_equal(np.asarray(dl.init.glorot(shape, kind=kind, rng=rng(3))),
+                                  np.asarray(same))
+    np.testing.assert_array_equal(np.asarray(dl.init.he(shape, kind=kind, rng=rng(4))),
+                                  np.asarray(dl.init.he(shape, num_in, rng=rng(4))))
+
+
+def test_kind_and_fans_are_exclusive():
+    with pytest.raises(TypeError, match="glorot: num_out must be given when kind is not; got "
+                                        "None. Pass num_out and num_in, or kind="):
+        dl.init.glorot((2, 2), rng=rng())
+    with pytest.raises(TypeError, match="glorot: num_in must be given when kind is not"):
+        dl.init.glorot((2, 2), 2, rng=rng())
+    with pytest.raises(TypeError, match="he: num_in must not be given together with kind; "
+                                        "got 3. kind computes"):
+        dl.init.he((2, 2), 3, kind="fullyconnect", rng=rng())
+    with pytest.raises(ValueError, match="glorot: kind must be one of"):
+        dl.init.glorot((2, 2), kind="dense", rng=rng())
+    with pytest.raises(ValueError, match="glorot: shape must be \\(\\*filter_size, in, out\\) "
+                                         "for kind 'conv'"):
+        dl.init.glorot((2, 2), kind="conv", rng=rng())

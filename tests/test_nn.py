@@ -213,6 +213,26 @@ def test_dropout_is_active_in_forward_only():
     np.testing.assert_array_equal(extractdata(dl.predict(net, X)), 1.0)
 
 
+def test_dropout_masks_come_from_an_explicit_generator():
+    X = dlarray(np.ones((200, 2), dtype="float32"), "CB")
+    bare = dl.dlnetwork([dl.featureInputLayer(200), dl.dropoutLayer(0.5)])
+    with pytest.raises(RuntimeError, match="forward: rng is needed by dropout layer 'dropout'; "
+                                           "got None. Pass rng=np.random.default_rng"):
+        dl.forward(bare, X)
+    # The generator given to forward decides the masks: equal seeds, equal masks.
+    Y1, _ = dl.forward(bare, X, rng=rng(3))
+    Y2, _ = dl.forward(bare, X, rng=rng(3))
+    np.testing.assert_array_equal(extractdata(Y1), extractdata(Y2))
+    own = dl.dlnetwork([dl.featureInputLayer(200), dl.dropoutLayer(0.5, rng=rng(3))])
+    np.testing.assert_array_equal(extractdata(dl.forward(own, X)[0]), extractdata(Y1))
+    # ... and wins over the layer's own generator.
+    np.testing.assert_array_equal(extractdata(dl.forward(own, X, rng=rng(3))[0]),
+                                  extractdata(Y1))
+    with pytest.raises(TypeError, match="forward: rng must be a numpy.random.Generator or "
+                                        "None; got 3"):
+        dl.forward(bare, X, rng=3)
+
+
 def test_recurrent_state_is_carried_and_reset():
     net = dl.dlnetwork([dl.sequenceInputLayer(2), dl.lstmLayer(3, output_mode="last")],
                        rng=rng())
@@ -416,7 +436,7 @@ def test_save_and_load_round_trip(tmp_path):
                        dl.fullyConnectedLayer(3), dl.softmaxLayer()])
     g = dl.connectLayers(g, "r", "add/in2")
     net = dl.dlnetwork(g, rng=rng())
-    _, state = dl.forward(net, images())
+    _, state = dl.forward(net, images(), rng=rng(7))
     net.state = state
     path = tmp_path / "net.npz"
     dl.nn.save_network(net, path)

@@ -13,7 +13,7 @@ import pytest
 
 import dlnotebooks as dl
 from dlnotebooks import dlarray, dlfeval, dlgradient, extractdata
-from dlnotebooks.ops._registry import REGISTRY
+from dlnotebooks.ops._registry import REGISTRY, Kink
 
 RECORDS = sorted(REGISTRY.values(), key=lambda r: r.name)
 
@@ -226,3 +226,43 @@ def test_op_docstring_has_sections(name):
     assert summary and not summary.startswith(" "), f"{name}: no summary line"
     for section in SECTIONS:
         assert re.search(rf"^{section}\n-+$", doc, re.M), f"{name}: missing section {section}"
+
+
+# ---------------------------------------------------------------- kinks
+
+KINKED = [r for r in RECORDS if isinstance(r.kink, Kink)]
+KINK_PARAMS = [pytest.param(record, k, id=f"{record.name}-{case.name}")
+               for record in KINKED for k, case in enumerate(record.kink.cases())]
+
+
+def _plain_words(text):
+    return " ".join(text.replace("`", "").split())
+
+
+def test_ops_with_kinks_state_their_convention():
+    # The ops whose derivative at a kink is a convention the learner must know.
+    assert {"relu", "leakyrelu", "maxpool", "huber", "l1loss"} <= {r.name for r in KINKED}
+    for record in KINKED:
+        assert record.kink.cases(), f"{record.name}: a Kink without cases on the kink"
+        doc = _plain_words(inspect.getdoc(record.fn) or "")
+        assert _plain_words(record.kink.text) in doc, \
+            f"{record.name}: the docstring does not say {record.kink.text!r}"
+
+
+@pytest.mark.parametrize("record, k", KINK_PARAMS)
+def test_derivative_at_the_kink_follows_the_documented_convention(record, k):
+    case = record.kink.cases()[k]
+    argnums = record.diff_argnums
+
+    def loss(*diff):
+        args = list(case.args)
+        for i, value in zip(argnums, diff):
+            args[i] = value
+        out = _outputs(record.fn(*args, **case.kwargs))[0]
+        return dlgradient(out.sum() if out.size > 1 else out, list(diff))
+
+    grads = dlfeval(loss, *[case.args[i] for i in argnums])
+    assert len(grads) == len(case.grads)
+    for got, expected in zip(grads, case.grads):
+        np.testing.assert_array_equal(extractdata(got), expected,
+                                      err_msg=f"{record.name}: {record.kink.text}")

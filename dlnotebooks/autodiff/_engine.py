@@ -1,4 +1,6 @@
-"""dlfeval and dlgradient on HIPS autograd. The only module that touches autograd internals.
+"""dlfeval and dlgradient on HIPS autograd: the one user of its trace machinery.
+
+The autograd names come from :mod:`dlnotebooks._autograd`, the package's one door to them.
 
 How it works
 ------------
@@ -18,10 +20,9 @@ user's function are not repeated.
 """
 
 import numpy as np
-from autograd.core import VJPNode, add_outgrads, primitive_vjps
-from autograd.tracer import getval, isbox, new_box, notrace_primitives, trace_stack
-from autograd.util import toposort
 
+from .._autograd import (VJPNode, add_outgrads, getval, isbox, new_box, notrace_primitives,
+                         primitive_vjps, toposort, trace_stack)
 from .. import _malloc, _tree
 from ..core import dlarray
 
@@ -189,6 +190,14 @@ def _untrace(out, level):
 
 def dlaccelerate(fun):
     """Return ``fun`` unchanged (MATLAB compatibility; there is nothing to compile here).
+
+    Parameters
+    ----------
+    fun : callable, e.g. a model-loss function for ``dlfeval``
+
+    Returns
+    -------
+    fun : the same callable
 
     MATLAB compatibility
     --------------------

@@ -22,11 +22,11 @@ import numbers
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval, isbox
 
+from .._autograd import getval, isbox
 from ._formats import LABELS, canonical_permutation, parse_format
 
-__all__ = ["dlarray", "dims", "finddim", "stripdims", "extractdata", "isdlarray"]
+__all__ = ["dlarray"]
 
 _NOT_GIVEN = object()
 
@@ -255,9 +255,34 @@ class dlarray:
         return np.asarray(getval(self._data)).reshape(-1)[0]
 
     def item(self):
+        """Return the one element as a Python number.
+
+        Parameters
+        ----------
+        None
+
+        Returns
+        -------
+        value : float, int or bool
+
+        Raises
+        ------
+        TypeError
+            More than one element.
+        """
         return self._only_element("item").item()
 
     def astype(self, dtype):
+        """Return a copy converted to ``dtype``, keeping the format (and the trace).
+
+        Parameters
+        ----------
+        dtype : NumPy dtype or its name, e.g. "float32"
+
+        Returns
+        -------
+        Y : dlarray, the same format and shape as this one
+        """
         data = self._data
         if isbox(data):
             return dlarray._wrap(_box_astype(data, dtype), self._fmt)
@@ -354,23 +379,88 @@ class dlarray:
 
     # ---- methods mirroring NumPy ----
     def sum(self, axis=None, keepdims=False):
+        """Sum over ``axis`` (all elements when None), like ``np.sum(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the reduced dimensions drop out of the shape and the format (kept as
+            size 1 with ``keepdims``)
+        """
         return np.sum(self, axis=axis, keepdims=keepdims)
 
     def mean(self, axis=None, keepdims=False):
+        """Mean over ``axis`` (all elements when None), like ``np.mean(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the shape and format as for :meth:`sum`
+        """
         return np.mean(self, axis=axis, keepdims=keepdims)
 
     def max(self, axis=None, keepdims=False):
+        """Maximum over ``axis`` (all elements when None), like ``np.max(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the shape and format as for :meth:`sum`
+        """
         return np.max(self, axis=axis, keepdims=keepdims)
 
     def min(self, axis=None, keepdims=False):
+        """Minimum over ``axis`` (all elements when None), like ``np.min(X, axis)``.
+
+        Parameters
+        ----------
+        axis : int, tuple of int or None, default None
+        keepdims : bool, default False
+
+        Returns
+        -------
+        Y : dlarray; the shape and format as for :meth:`sum`
+        """
         return np.min(self, axis=axis, keepdims=keepdims)
 
     def reshape(self, *shape):
+        """Return the data in a new shape (NumPy's C order); the result is unformatted.
+
+        Parameters
+        ----------
+        *shape : ints, or one tuple of ints (one may be -1)
+
+        Returns
+        -------
+        Y : dlarray, unformatted, shape ``shape``
+        """
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return dlarray._wrap(anp.reshape(self._data, shape))
 
     def transpose(self, *axes):
+        """Permute the dimensions like ``np.transpose``; the result is unformatted.
+
+        Parameters
+        ----------
+        *axes : ints, or one tuple of ints; reversed order when none are given
+
+        Returns
+        -------
+        Y : dlarray, unformatted, shape permuted by ``axes``
+        """
         axes = axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         return dlarray._wrap(anp.transpose(self._data, axes or None))
 
@@ -622,102 +712,3 @@ _FUNCTIONS = {getattr(np, name): _make_reduction(name)
 _FUNCTIONS[np.concatenate] = _concatenate
 _FUNCTIONS[np.where] = _where
 _FUNCTIONS[np.clip] = _clip
-
-
-# ---- query and conversion functions ----
-
-def dims(X):
-    """Return the format labels of ``X`` in canonical order (``""`` when unformatted).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> dims(dlarray(np.ones((5, 4, 3, 2)), "TSSU"))
-    'SSTU'
-    """
-    _require_dlarray("dims", X)
-    return X._fmt
-
-
-def finddim(X, label):
-    """Return the 0-based dimensions of ``X`` that carry ``label`` (an empty tuple if none).
-
-    MATLAB's ``finddim`` is 1-based; here dimension numbers are 0-based like NumPy axes.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = dlarray(np.ones((5, 4, 3, 2)), "TSSU")
-    >>> finddim(X, "S"), finddim(X, "T")
-    ((0, 1), (2,))
-    """
-    _require_dlarray("finddim", X)
-    if not isinstance(label, str) or len(label) != 1 or label.upper() not in LABELS:
-        raise ValueError(
-            f"finddim: label must be one of 'S', 'C', 'B', 'T', 'U'; got {label!r}."
-        )
-    label = label.upper()
-    return tuple(i for i, lab in enumerate(X._fmt) if lab == label)
-
-
-def stripdims(X, fmt=None):
-    """Return ``X`` unformatted; with ``fmt``, permuted so its dims follow the order of ``fmt``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> X = dlarray(np.zeros((3, 10)), "CB")
-    >>> stripdims(X).fmt, stripdims(X, "BC").shape
-    ('', (10, 3))
-    """
-    _require_dlarray("stripdims", X)
-    if not fmt or not X._fmt:
-        return dlarray._wrap(X._data)
-    fmt = parse_format(fmt, where="stripdims")
-    if sorted(fmt) != sorted(X._fmt):
-        raise ValueError(
-            f"stripdims: fmt must be a permutation of the format of X; got {fmt!r} for X with "
-            f"format {X._fmt!r}."
-        )
-    from ._formats import user_order
-
-    order = user_order(X._fmt, fmt)
-    return dlarray._wrap(anp.transpose(X._data, order) if order != tuple(range(X.ndim))
-                         else X._data)
-
-
-def extractdata(X):
-    """Return the data of ``X`` as a NumPy array, outside any trace (no gradient flows through).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> extractdata(dlarray(np.arange(3.0)))
-    array([0., 1., 2.])
-    """
-    if isinstance(X, dlarray):
-        data = X._data
-    elif isbox(X) or isinstance(X, (np.ndarray, np.generic, numbers.Number, list, tuple)):
-        data = X
-    else:
-        raise TypeError(f"extractdata: X must be a dlarray; got {type(X).__name__}.")
-    while isbox(data):
-        data = data._value
-    return np.asarray(data)
-
-
-def isdlarray(x):
-    """Return True when ``x`` is a dlarray.
-
-    Examples
-    --------
-    >>> isdlarray(dlarray([1.0, 2.0])), isdlarray([1.0, 2.0])
-    (True, False)
-    """
-    return isinstance(x, dlarray)
-
-
-def _require_dlarray(name, X):
-    if not isinstance(X, dlarray):
-        raise TypeError(f"{name}: X must be a dlarray; got {type(X).__name__}. "
-                        "Wrap it first with dlarray(X, fmt).")

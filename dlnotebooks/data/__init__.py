@@ -20,4 +20,5 @@ imtile = _matlab_names(imtile)
 rescale = _matlab_names(rescale)
 from ._toy import toy2d
 
-__all__ = ["minibatchqueue", "hasdata", "next", "reset", "shuffle", "imtile", "rescale"]
+__all__ = ["minibatchqueue", "hasdata", "next", "reset", "shuffle", "imtile", "rescale",
+           "digits", "glyphs", "toy2d", "sequences", "padsequences", "digit_strings"]

@@ -312,22 +312,44 @@ class minibatchqueue:
 
     # ---- MATLAB methods ----
     def hasdata(self):
-        """True while the current epoch has another mini-batch."""
+        """True while the current epoch has another mini-batch.
+
+        Returns
+        -------
+        bool
+        """
         return self._position < self._end()
 
     def reset(self):
-        """Start a new epoch; reshuffles when the queue was made with ``shuffle=True``."""
+        """Start a new epoch; reshuffles when the queue was made with ``shuffle=True``.
+
+        Returns
+        -------
+        None
+        """
         if self._shuffle_on_reset:
             self._order = self._rng.permutation(self._n)
         self._position = 0
 
     def shuffle(self):
-        """Shuffle the observations and start a new epoch (MATLAB's ``shuffle(mbq)``)."""
+        """Shuffle the observations and start a new epoch (MATLAB's ``shuffle(mbq)``).
+
+        Returns
+        -------
+        None
+        """
         self._order = self._rng.permutation(self._n)
         self._position = 0
 
     def next(self):
         """Return the next mini-batch: a dlarray for one output, else a tuple of dlarrays.
+
+        Returns
+        -------
+        X : dlarray, or a tuple with one dlarray per output
+            Formatted with that output's ``mini_batch_format`` (unformatted when None); the
+            observation dimension holds up to ``mini_batch_size`` observations (fewer in the
+            last, partial mini-batch).
 
         Raises
         ------

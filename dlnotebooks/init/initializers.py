@@ -47,7 +47,27 @@ def _wrap(values, dtype):
     return dlarray(np.asarray(values, dtype=dtype))
 
 
-def glorot(shape, num_out, num_in, *, rng, dtype="float32"):
+def _fans(func, shape, kind, given):
+    """The sizes named in ``given`` ("num_in", "num_out"): from ``kind`` and the shape, or as
+    given; never both."""
+    if kind is None:
+        if any(v is None for v in given.values()):
+            missing = [k for k, v in given.items() if v is None]
+            raise _checks.fail(func, missing[0], "must be given when kind is not", "None",
+                               f"Pass {' and '.join(given)}, or kind= (one of "
+                               f"{', '.join(repr(k) for k in _FAN_KINDS)}) to compute them "
+                               "from the shape.", cls=TypeError)
+        return [_checks.positive_int(func, k, v) for k, v in given.items()]
+    extra = [k for k, v in given.items() if v is not None]
+    if extra:
+        raise _checks.fail(func, extra[0], "must not be given together with kind",
+                           repr(given[extra[0]]), "kind computes the fans from the shape.",
+                           cls=TypeError)
+    fans = dict(zip(("num_in", "num_out"), _fan_in_out(func, kind, shape)))
+    return [fans[k] for k in given]
+
+
+def glorot(shape, num_out=None, num_in=None, *, kind=None, rng, dtype="float32"):
     """Draw Glorot (Xavier) uniform weights: ``U(-b, b)`` with ``b = sqrt(6/(num_in+num_out))``.
 
     .. math:: W_{ij} \\sim \\mathcal{U}\\left(-\\sqrt{\\tfrac{6}{n_{in}+n_{out}}},
@@ -58,8 +78,12 @@ def glorot(shape, num_out, num_in, *, rng, dtype="float32"):
     shape : tuple of int
         Shape of the weights in MATLAB layout, e.g. ``(num_out, num_in)`` for fully connected
         weights or ``(h, w, C, F)`` for convolution weights.
-    num_out, num_in : int
-        Fan-out and fan-in; :func:`fan_in_out` computes them for common layers.
+    num_out, num_in : int, optional
+        Fan-out and fan-in. Give both, or ``kind`` instead.
+    kind : str, optional
+        The kind of weights (``"fullyconnect"``, ``"conv"``, ``"lstm"``, ... — see
+        :func:`fan_in_out`): the fans are computed from ``shape``, so
+        ``glorot((5, 5, 1, 20), kind="conv", rng=rng)`` needs no arithmetic.
     rng : numpy.random.Generator
         Source of randomness (keyword-only, required).
     dtype : float dtype, default "float32"
@@ -71,9 +95,10 @@ def glorot(shape, num_out, num_in, *, rng, dtype="float32"):
     Raises
     ------
     TypeError
-        ``rng`` not a Generator; non-integer sizes.
+        ``rng`` not a Generator; non-integer sizes; neither the fans nor ``kind`` given, or
+        both.
     ValueError
-        Non-positive sizes.
+        Non-positive sizes; unknown ``kind`` or a shape that does not fit it.
 
     Notes
     -----
@@ -91,18 +116,20 @@ def glorot(shape, num_out, num_in, *, rng, dtype="float32"):
     >>> W = glorot((3, 4), 3, 4, rng=np.random.default_rng(0))
     >>> W.shape, W.dtype, bool(np.all(np.abs(np.asarray(W)) <= np.sqrt(6 / 7)))
     ((3, 4), dtype('float32'), True)
+    >>> W = glorot((5, 5, 1, 20), kind="conv", rng=np.random.default_rng(0))  # fans 25, 500
+    >>> bool(np.all(np.abs(np.asarray(W)) <= np.sqrt(6 / 525)))
+    True
     """
     func = "glorot"
     shape = _shape(func, shape)
-    num_out = _checks.positive_int(func, "num_out", num_out)
-    num_in = _checks.positive_int(func, "num_in", num_in)
+    num_out, num_in = _fans(func, shape, kind, {"num_out": num_out, "num_in": num_in})
     rng = _rng(func, rng)
     dt = _dtype(func, dtype)
     bound = math.sqrt(6.0 / (num_in + num_out))
     return _wrap(bound * (2.0 * rng.random(shape) - 1.0), dt)
 
 
-def he(shape, num_in, *, rng, dtype="float32"):
+def he(shape, num_in=None, *, kind=None, rng, dtype="float32"):
     """Draw He (Kaiming) normal weights: mean 0, standard deviation ``sqrt(2/num_in)``.
 
     .. math:: W_{ij} \\sim \\mathcal{N}\\left(0, \\tfrac{2}{n_{in}}\\right)
@@ -111,8 +138,10 @@ def he(shape, num_in, *, rng, dtype="float32"):
     ----------
     shape : tuple of int
         Shape of the weights in MATLAB layout.
-    num_in : int
-        Fan-in (see :func:`fan_in_out`).
+    num_in : int, optional
+        Fan-in. Give it, or ``kind`` instead.
+    kind : str, optional
+        The kind of weights (see :func:`fan_in_out`); the fan-in is computed from ``shape``.
     rng : numpy.random.Generator
     dtype : float dtype, default "float32"
 
@@ -123,9 +152,10 @@ def he(shape, num_in, *, rng, dtype="float32"):
     Raises
     ------
     TypeError
-        ``rng`` not a Generator; non-integer sizes.
+        ``rng`` not a Generator; non-integer sizes; neither ``num_in`` nor ``kind`` given,
+        or both.
     ValueError
-        Non-positive sizes.
+        Non-positive sizes; unknown ``kind`` or a shape that does not fit it.
 
     Notes
     -----
@@ -144,7 +174,7 @@ def he(shape, num_in, *, rng, dtype="float32"):
     """
     func = "he"
     shape = _shape(func, shape)
-    num_in = _checks.positive_int(func, "num_in", num_in)
+    (num_in,) = _fans(func, shape, kind, {"num_in": num_in})
     rng = _rng(func, rng)
     dt = _dtype(func, dtype)
     return _wrap(rng.standard_normal(shape) * math.sqrt(2.0 / num_in), dt)
@@ -514,7 +544,10 @@ def fan_in_out(kind, shape):
     >>> fan_in_out("lstm", (400, 12))
     (12, 400)
     """
-    func = "fan_in_out"
+    return _fan_in_out("fan_in_out", kind, shape)
+
+
+def _fan_in_out(func, kind, shape):
     kind = _checks.choice(func, "kind", kind, _FAN_KINDS)
     shape = _shape(func, shape)
     need = {"fullyconnect": 2, "lstm": 2, "gru": 2, "embedding": 2}

@@ -9,8 +9,8 @@ import math
 import time
 
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .._tree import tree_paths
 
 #: Largest number of gradient entries kept per parameter for the distribution plot.

@@ -312,6 +312,10 @@ class TrainingProgressMonitor:
         **metrics : scalar
             ``Name=value`` for declared metrics: numbers, 0-d arrays or one-element dlarrays.
 
+        Returns
+        -------
+        None
+
         Raises
         ------
         ValueError
@@ -362,6 +366,10 @@ class TrainingProgressMonitor:
         **info : any
             ``Name=value`` for declared info fields; any value with a readable ``str``.
 
+        Returns
+        -------
+        None
+
         Raises
         ------
         ValueError
@@ -396,6 +404,10 @@ class TrainingProgressMonitor:
             Title of the subplot; also a name for :meth:`yscale`.
         metrics : str or sequence of str
             Declared metrics; each leaves any group it was in before.
+
+        Returns
+        -------
+        None
 
         Raises
         ------
@@ -432,6 +444,16 @@ class TrainingProgressMonitor:
     def yscale(self, name, scale):
         """Set the y-axis scale, ``"linear"`` or ``"log"``, of a metric's or a group's subplot.
 
+        Parameters
+        ----------
+        name : str
+            A declared metric or a group (see :meth:`group_subplot`).
+        scale : {"linear", "log"}
+
+        Returns
+        -------
+        None
+
         Raises
         ------
         ValueError
@@ -454,7 +476,16 @@ class TrainingProgressMonitor:
         self._changed("metrics", False)
 
     def scale_of(self, name):
-        """Return the y scale of a metric or group (a grouped metric follows its group)."""
+        """Return the y scale of a metric or group (a grouped metric follows its group).
+
+        Parameters
+        ----------
+        name : str, a metric or a group
+
+        Returns
+        -------
+        scale : {"linear", "log"}
+        """
         for group, members in self._groups.items():
             if name in members:
                 name = group
@@ -462,7 +493,12 @@ class TrainingProgressMonitor:
         return self._scales.get(name, "linear")
 
     def subplots(self):
-        """Return the subplots in display order as ``[(title, (metric, ...), scale), ...]``."""
+        """Return the subplots in display order as ``[(title, (metric, ...), scale), ...]``.
+
+        Returns
+        -------
+        list of (str, tuple of str, str)
+        """
         panels, seen = [], set()
         for metric in self._metrics:
             if metric in seen:
@@ -487,6 +523,10 @@ class TrainingProgressMonitor:
         grads : container of arrays
             What ``dlgradient`` returned: a dict, ``Learnables``, list or tuple (nested),
             whose leaves are dlarrays or NumPy arrays.
+
+        Returns
+        -------
+        None
 
         Raises
         ------
@@ -546,6 +586,10 @@ class TrainingProgressMonitor:
         title : str, optional
             Caption above the grid.
 
+        Returns
+        -------
+        None
+
         Raises
         ------
         ValueError
@@ -579,7 +623,12 @@ class TrainingProgressMonitor:
         self._changed("images")
 
     def request_stop(self):
-        """Set :attr:`stop` to True, as the Stop button does (e.g. for early stopping)."""
+        """Set :attr:`stop` to True, as the Stop button does (e.g. for early stopping).
+
+        Returns
+        -------
+        None
+        """
         self._stop = True
         self._changed("stop", False)
 
@@ -591,6 +640,10 @@ class TrainingProgressMonitor:
         mode : {"auto", "widget", "display", "text"}, default "auto"
             "auto" picks the widget view in a Jupyter kernel (falling back to an in-place rich
             display when no widget front end answers) and text lines elsewhere.
+
+        Returns
+        -------
+        None
         """
         mode = choice("show", "mode", mode, ("auto", "widget", "display", "text"))
         from ._views import make_view

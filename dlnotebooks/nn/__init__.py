@@ -10,8 +10,11 @@ without pickle.
 
 from . import layers as _layers
 from .layers import *  # noqa: F401,F403
-from .network import (LayerGraph, addLayers, connectLayers, dlnetwork, forward, initialize,
-                      layerGraph, load_network, predict, resetState, save_network, summary)
+from .graph import LayerGraph, addLayers, connectLayers, layerGraph
+from .io import load_network, save_network
+from .network import dlnetwork
+from .running import forward, initialize, predict, resetState
+from .summary import summary
 from .tables import Learnables, State
 
 __all__ = ["dlnetwork", "forward", "predict", "initialize", "summary", "resetState",

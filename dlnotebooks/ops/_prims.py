@@ -1,9 +1,16 @@
 """Helpers for defining ops: primitives with hand-written VJPs, and samplers for the registry."""
 
 import numpy as np
-from autograd.extend import defvjp, primitive  # noqa: F401  (re-exported for op modules)
 
+from .._autograd import defvjp, primitive  # noqa: F401  (re-exported for op modules)
 from ..core import dlarray
+
+
+def array_sampler(rng, dtype):
+    """``arr(shape, fmt="", **options)``: :func:`sample_array` with the sampler's rng and dtype."""
+    def arr(shape, fmt="", **options):
+        return sample_array(rng, shape, dtype, fmt, **options)
+    return arr
 
 
 def sample_array(rng, shape, dtype, fmt="", *, low=None, high=None, avoid=None):

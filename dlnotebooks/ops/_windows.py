@@ -20,9 +20,9 @@ import numbers
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 from numpy.lib.stride_tricks import as_strided
 
+from .._autograd import getval
 from .. import _checks
 
 # ---------------------------------------------------------------- argument parsing

@@ -8,8 +8,8 @@ import math
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from ._prims import sample_array

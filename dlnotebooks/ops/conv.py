@@ -12,19 +12,19 @@ a convolutional critic needs two):
 
 ``dlconv`` is ``_wmul(w, _im2col(x))``; ``dltranspconv``, the adjoint of a convolution, is
 ``_col2im(w^T x)``. The window matrix stays on the tape, so the weight gradient reuses it
-instead of gathering the windows again. Weights are stored as ``(groups, F/groups,
+instead of gathering the windows again. ``_wmul``'s VJP is made once per node for all the
+gradients asked of it, so the output gradient is regrouped once and shared by the weight, input
+and bias gradients (no module-level cache). Weights are stored as ``(groups, F/groups,
 C/groups * prod(k))`` with the inner axis ordered (c, k...), the order of the cols rows.
 """
 
-import weakref
-
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from . import _windows as win
-from ._prims import defvjp, primitive, sample_array
+from ._prims import array_sampler, defvjp, primitive
 from ._registry import Case, OpRecord, register
 
 __all__ = ["dlconv", "dltranspconv"]
@@ -50,33 +50,18 @@ defvjp(_im2col, lambda ans, x, geo, out: lambda g: _col2im(g, geo, out, _shape(x
 defvjp(_col2im, lambda ans, cols, geo, out, xshape: lambda g: _im2col(g, geo, out))
 
 
-_regrouped = {"source": None, "key": None, "value": None}
-
-
 def _as_groups(y, nd, groups):
-    """Plain NumPy: output-layout array (*S', F, M) -> (groups, F/groups, prod(S')*M).
-
-    The weight, input and bias VJPs of one convolution all regroup the same output gradient,
-    so the last regrouped array is kept while ``y`` lives (a weak reference to ``y`` is the
-    key; the copy is dropped when ``y`` is).
-    """
-    key = (nd, y.shape)
-    source = _regrouped["source"]
-    if source is not None and source() is y and _regrouped["key"] == key:
-        ym = _regrouped["value"]
-    else:
-        ym = np.ascontiguousarray(np.moveaxis(y, nd, 0))
-        try:
-            ref = weakref.ref(y, _forget)
-        except TypeError:  # an ndarray subclass without weak references: no cache
-            ref = None
-        _regrouped.update(source=ref, key=key, value=None if ref is None else ym)
+    """Plain NumPy: output-layout array (*S', F, M) -> (groups, F/groups, prod(S')*M)."""
+    ym = np.ascontiguousarray(np.moveaxis(y, nd, 0))
     return ym.reshape(groups, y.shape[nd] // groups, -1)
 
 
-def _forget(ref):
-    if _regrouped["source"] is ref:
-        _regrouped.update(source=None, key=None, value=None)
+def _wtmul_grouped(w, ym, cols_shape):
+    return np.matmul(np.swapaxes(w, 1, 2), ym).reshape(cols_shape)
+
+
+def _wgrad_grouped(ym, cols, groups):
+    return np.matmul(ym, np.swapaxes(cols.reshape(groups, -1, ym.shape[2]), 1, 2))
 
 
 @primitive
@@ -98,29 +83,40 @@ def _wmul(w, cols, b, nd):
 @primitive
 def _wtmul(w, y, nd, cols_shape):
     """``w^T y`` per group (the adjoint of ``_wmul`` in cols): y (*S', F, M) -> cols."""
-    return np.matmul(np.swapaxes(w, 1, 2), _as_groups(y, nd, w.shape[0])).reshape(cols_shape)
+    return _wtmul_grouped(w, _as_groups(y, nd, w.shape[0]), cols_shape)
 
 
 @primitive
 def _wgrad(y, cols, nd, groups):
     """``y cols^T`` per group (the adjoint of ``_wmul`` in w) -> (grp, Fg, K)."""
-    ym = _as_groups(y, nd, groups)
-    return np.matmul(ym, np.swapaxes(cols.reshape(groups, -1, ym.shape[2]), 1, 2))
+    return _wgrad_grouped(_as_groups(y, nd, groups), cols, groups)
 
 
-def _bias_grad(g, nd, b):
-    """Sum of the output gradient over everything but the filters, in b's shape (F, 1)."""
-    if type(g) is not np.ndarray:  # traced (higher derivatives): differentiable form
-        return anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)), _shape(b))
-    return np.sum(_as_groups(g, nd, 1), axis=2).reshape(_shape(b))
+def _wmul_vjp(argnums, ans, args, kwargs):
+    """One VJP for every gradient asked of a ``_wmul`` node (w: 0, cols: 1, b: 2)."""
+    w, cols, b, nd = args
+    groups, cols_shape = _shape(w)[0], _shape(cols)
+
+    def vjp(g):
+        if isbox(g) or isbox(w) or isbox(cols):
+            # Higher derivatives: the differentiable adjoint primitives.
+            made = {0: lambda: _wgrad(g, cols, nd, groups),
+                    1: lambda: _wtmul(w, g, nd, cols_shape),
+                    2: lambda: anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)),
+                                           _shape(b))}
+            return tuple(made[i]() for i in argnums)
+        # Plain NumPy: the output gradient is regrouped once and shared; it is freed with
+        # this closure, when the backward pass has used the node.
+        ym = _as_groups(g, nd, groups)
+        made = {0: lambda: _wgrad_grouped(ym, cols, groups),
+                1: lambda: _wtmul_grouped(w, ym, cols_shape),
+                2: lambda: np.sum(ym, axis=2).reshape(_shape(b))}
+        return tuple(made[i]() for i in argnums)
+
+    return vjp
 
 
-defvjp(
-    _wmul,
-    lambda ans, w, cols, b, nd: lambda g: _wgrad(g, cols, nd, _shape(w)[0]),
-    lambda ans, w, cols, b, nd: lambda g: _wtmul(w, g, nd, _shape(cols)),
-    lambda ans, w, cols, b, nd: lambda g: _bias_grad(g, nd, b),
-)
+defvjp_argnums(_wmul, _wmul_vjp)
 defvjp(
     _wtmul,
     lambda ans, w, y, nd, cols_shape: lambda h: _wgrad(y, h, nd, _shape(w)[0]),
@@ -618,8 +614,7 @@ def _dltranspconv_reference(X, weights, bias, *, stride=1, dilation_factor=1, cr
 
 
 def _sample_dlconv(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("SSCB", (arr((5, 4, 3, n), "SSCB"), arr((3, 2, 3, 2)), arr((2, 1))), {}, "SSCB"),
@@ -661,8 +656,7 @@ register(OpRecord("dlconv", dlconv, _dlconv_reference, _sample_dlconv, diff_argn
 
 
 def _sample_dltranspconv(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("SSCB", (arr((3, 2, 3, n), "SSCB"), arr((2, 3, 2, 3)), arr((2, 1))), {}, "SSCB"),

@@ -8,9 +8,8 @@ a hand-written VJP.
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.extend import defvjp_argnums
-from autograd.tracer import getval, isbox
 
+from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from ..core import dlarray
 from ._prims import primitive

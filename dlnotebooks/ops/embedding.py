@@ -2,8 +2,8 @@
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval, isbox
 
+from .._autograd import getval, isbox
 from .. import _checks
 from ..core import dlarray
 from ..core._formats import is_canonical

@@ -2,8 +2,8 @@
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from ._prims import defvjp, primitive, sample_array

@@ -8,14 +8,14 @@ import warnings
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from ..core.dlarray import _align
 from ._prims import defvjp, primitive, sample_array
 from .activations import softmax, softmax_logits
-from ._registry import Case, OpRecord, register
+from ._registry import Case, Kink, OpRecord, register
 
 __all__ = ["crossentropy", "l1loss", "l2loss", "huber", "mse"]
 
@@ -483,9 +483,11 @@ def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reductio
     Y : dlarray, any format, e.g. "CB" (C, N)
     targets : dlarray or array, same size as Y
     weights : array or dlarray, optional
+        Broadcastable to Y; one value per channel is applied along C.
     transition_point : float, default 1.0
         delta; must be positive. With 1 this is the smooth-L1 loss.
     mask : array or dlarray, optional
+        Broadcastable to Y; zeros exclude elements.
     reduction : {"sum", "none"}, default "sum"
     normalization_factor : {"batch-size", "all-elements", "mask-included", "none"}
     weights_format : str, optional
@@ -659,12 +661,24 @@ def _sample_regression(kind):
     return sample
 
 
+def _regression_kink(Y, grad, **kwargs):
+    """One observation (N = 1, so no normalization), targets 0: dL/dT = -dL/dY."""
+    Y, grad = np.array(Y)[:, None], np.array(grad)[:, None]
+    return Case("on the kink", (dlarray(Y, "CB"), dlarray(np.zeros_like(Y), "CB")), kwargs, "",
+                (grad, -grad))
+
+
 register(OpRecord("l1loss", l1loss, _regression_reference("l1"), _sample_regression("l1"),
-                  diff_argnums=(0, 1), second_order=True, kink="d|e|/de = 0 at e = 0"))
+                  diff_argnums=(0, 1), second_order=True, kink=Kink(
+                      "The derivative of ``|e|`` at ``e = 0`` is taken as 0",
+                      lambda: [_regression_kink([0.0, 1.0, -1.0], [0.0, 1.0, -1.0])])))
 register(OpRecord("l2loss", l2loss, _regression_reference("l2"), _sample_regression("l2"),
                   diff_argnums=(0, 1), second_order=True))
 register(OpRecord("huber", huber, _regression_reference("huber"),
                   _sample_regression("huber"), diff_argnums=(0, 1), second_order=True,
-                  kink="second derivative jumps at |e| = transition_point"))
+                  kink=Kink("Continuous with a continuous first derivative",
+                            lambda: [_regression_kink([1.0, -1.0, 0.3], [1.0, -1.0, 0.3]),
+                                     _regression_kink([0.5, -0.5, 2.0], [0.5, -0.5, 0.5],
+                                                      transition_point=0.5)])))
 register(OpRecord("mse", mse, _regression_reference("mse"), _sample_regression("mse"),
                   diff_argnums=(0, 1), second_order=True))

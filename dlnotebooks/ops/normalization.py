@@ -11,13 +11,12 @@ import math
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.extend import defvjp_argnums
-from autograd.tracer import getval, isbox
 
+from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from ..core import dlarray
 from . import _windows as win
-from ._prims import primitive, sample_array
+from ._prims import array_sampler, primitive, sample_array
 from ._registry import Case, OpRecord, register
 
 __all__ = ["batchnorm", "groupnorm", "instancenorm", "layernorm", "crosschannelnorm"]
@@ -606,8 +605,7 @@ def _batchnorm_reference(X, offset, scale_factor, mean=None, variance=None, *, t
 
 
 def _sample_batchnorm(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     def pos(shape):
         return sample_array(rng, shape, dtype, low=0.5, high=2.0)
@@ -657,8 +655,7 @@ def _instancenorm_reference(X, offset, scale_factor, *, epsilon=1e-5, fmt):
 
 
 def _sample_groupnorm(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("SSCB 2 groups", (arr((3, 2, 4, n), "SSCB"), 2, arr((4, 1)), arr((4, 1))), {},
@@ -678,8 +675,7 @@ register(OpRecord("groupnorm", groupnorm, _groupnorm_reference, _sample_groupnor
 
 
 def _sample_instancenorm(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("SSCB", (arr((3, 2, 3, n), "SSCB"), arr((3, 1)), arr((3, 1))), {}, "SSCB"),
@@ -707,8 +703,7 @@ def _layernorm_reference(X, offset, scale_factor, *, epsilon=1e-5, operation_dim
 
 
 def _sample_layernorm(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("CB", (arr((5, n), "CB"), arr((5, 1)), arr((5, 1))), {}, "CB"),
@@ -747,8 +742,7 @@ def _crosschannelnorm_reference(X, window_size, *, alpha=1e-4, beta=0.75, k=2, f
 
 
 def _sample_crosschannelnorm(rng, dtype, n):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     return [
         Case("SSCB window 3", (arr((2, 2, 5, n), "SSCB"), 3), {"alpha": 0.5, "k": 1.0},

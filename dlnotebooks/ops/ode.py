@@ -16,10 +16,8 @@ import math
 
 import autograd.numpy as anp
 import numpy as np
-from autograd import make_vjp
-from autograd.extend import defvjp_argnums
-from autograd.tracer import getval, isbox
 
+from .._autograd import defvjp_argnums, getval, isbox, make_vjp
 from .. import _checks, _tree
 from ..core import dlarray
 from ._prims import primitive, sample_array

@@ -7,13 +7,13 @@ original again, so derivatives of any order work.
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from . import _windows as win
-from ._prims import defvjp, primitive, sample_array
-from ._registry import Case, OpRecord, register
+from ._prims import array_sampler, defvjp, primitive, sample_array
+from ._registry import Case, Kink, OpRecord, register
 
 __all__ = ["avgpool", "maxpool", "maxunpool"]
 
@@ -549,8 +549,7 @@ def _maxpool_reference(X, pool_size, *, stride=1, padding=0, return_indices=Fals
 
 
 def _sample_pool(rng, dtype, n, kind):
-    def arr(shape, fmt=""):
-        return sample_array(rng, shape, dtype, fmt)
+    arr = array_sampler(rng, dtype)
 
     cases = [
         Case("SSCB 2x2 stride 2", (arr((4, 6, 3, n), "SSCB"), 2), {"stride": 2}, "SSCB"),
@@ -599,8 +598,23 @@ register(OpRecord("avgpool", avgpool, _avgpool_reference,
                   second_order=True, kink="linear"))
 register(OpRecord("maxpool", maxpool, _maxpool_reference,
                   lambda rng, dtype, n: _sample_pool(rng, dtype, n, "max"),
-                  second_order=True,
-                  kink="the whole gradient goes to the first maximum of a window at ties"))
+                  second_order=True, kink=Kink(
+                      "At ties the first maximum in the window (taps taken in row-major order "
+                      "over the window dimensions) receives the whole gradient",
+                      lambda: _maxpool_ties())))
+
+
+def _maxpool_ties():
+    # 2x3 image, 2x2 windows at columns 0-1 and 1-2. The first window has two maxima, at
+    # (0, 1) and (1, 0): row-major order makes (0, 1) the first (column-major would not);
+    # the second window's maximum is (0, 1) too, so it receives both gradients.
+    X = np.array([[0.0, 5.0, 1.0], [5.0, 0.0, 2.0]]).reshape(2, 3, 1, 1)
+    grad = np.array([[0.0, 2.0, 0.0], [0.0, 0.0, 0.0]]).reshape(2, 3, 1, 1)
+    flat = np.full((2, 2, 1, 1), 3.0)  # all four taps tie: the first, (0, 0), takes it
+    flat_grad = np.zeros((2, 2, 1, 1))
+    flat_grad[0, 0] = 1.0
+    return [Case("two maxima", (dlarray(X, "SSCB"), 2), {}, "SSCB", (grad,)),
+            Case("all equal", (dlarray(flat, "SSCB"), 2), {}, "SSCB", (flat_grad,))]
 
 
 def _maxunpool_reference(X, indices, output_size, *, fmt=None):

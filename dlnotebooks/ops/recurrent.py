@@ -11,9 +11,8 @@ gradients that are asked for are computed.
 
 import autograd.numpy as anp
 import numpy as np
-from autograd.extend import defvjp_argnums
-from autograd.tracer import getval, isbox
 
+from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from ..core import dlarray
 from ._prims import primitive, sample_array

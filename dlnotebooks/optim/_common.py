@@ -6,8 +6,8 @@ them, a ``Learnables`` table or a ``dlnetwork``. A network exposes its learnable
 """
 
 import numpy as np
-from autograd.tracer import getval
 
+from .._autograd import getval
 from .. import _checks, _tree
 from ..core import dlarray
 

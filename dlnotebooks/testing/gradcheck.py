@@ -12,6 +12,13 @@ __all__ = ["check_gradients", "GradientReport"]
 class GradientReport:
     """Result of :func:`check_gradients`: one row per parameter array.
 
+    Parameters
+    ----------
+    rows : list of dict
+        One per parameter array (see Attributes).
+    rtol, atol : float
+        The tolerances the rows were judged with.
+
     Attributes
     ----------
     ok : bool

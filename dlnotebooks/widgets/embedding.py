@@ -68,6 +68,8 @@ class EmbeddingScatter(Explorer):
     labels : array of int, shape (N,)
     names : sequence of str, optional
         Class names for the legend (default: the label values).
+    title : str, default "embeddings"
+        Figure title.
 
     Controls: ``highlight`` (a class to emphasise, or "all").
 
@@ -110,7 +112,18 @@ class EmbeddingScatter(Explorer):
                                         description="highlight")}
 
     def update_data(self, embeddings, labels=None):
-        """Replace the embeddings (e.g. after another training epoch) and redraw in place."""
+        """Replace the embeddings (e.g. after another training epoch) and redraw in place.
+
+        Parameters
+        ----------
+        embeddings : array or dlarray, shape (D, N)
+        labels : array of int, shape (N,), optional
+            New labels; the current ones (and class names) are kept when None.
+
+        Returns
+        -------
+        None
+        """
         self._set_data(embeddings, self.labels if labels is None else labels,
                        self.names if labels is None else None)
         self.update()

@@ -136,6 +136,17 @@ class InitializationExplorer(Explorer):
     weight gradients per layer (log scale: vanishing shows as a fall, exploding as a rise) and
     the distribution of the activations of the first, middle and last layers.
 
+    Parameters
+    ----------
+    initializer : str, default "glorot"
+        One of ``INITIALIZERS``; the starting value of the dropdown.
+    depth : int, default 10
+        Number of fully connected layers (1 to 50).
+    activation : str, default "relu"
+        One of ``ACTIVATIONS``.
+    width : int, default 64
+        Units per layer.
+
     Examples
     --------
     >>> from dlnotebooks.widgets import InitializationExplorer

@@ -40,6 +40,15 @@ def _surface(name, x, y):
 def surface_value(surface, x, y):
     """Evaluate a test surface at ``(x, y)`` (arrays broadcast).
 
+    Parameters
+    ----------
+    surface : str, one of ``SURFACES``
+    x, y : float or array, broadcastable against each other
+
+    Returns
+    -------
+    z : float or array, the broadcast shape of x and y
+
     Examples
     --------
     >>> from dlnotebooks.widgets import surface_value
@@ -155,6 +164,18 @@ class OptimizerExplorer(Explorer):
     (SGDM's) and ``adaptive_learn_rate`` (Adam's and RMSProp's) log sliders, ``momentum``
     and ``num_steps`` (sliders); L-BFGS chooses its own step by line search. The figure
     shows the contour map with each trajectory, and the loss per step (log scale).
+
+    Parameters
+    ----------
+    surface : str, default "rosenbrock"
+        One of ``SURFACES``.
+    optimizers : sequence of str, default all of ``OPTIMIZERS``
+    learn_rate : float, default 0.002
+        SGDM's learning rate.
+    adaptive_learn_rate : float, default 0.05
+        Adam's and RMSProp's learning rate.
+    momentum : float, default 0.9
+    num_steps : int, default 300
 
     Examples
     --------
