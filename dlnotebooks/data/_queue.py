@@ -435,6 +435,20 @@ def hasdata(mbq):
 
     The same as ``mbq.hasdata()``.
 
+    Parameters
+    ----------
+    mbq : minibatchqueue
+
+    Returns
+    -------
+    tf : bool
+        True while another mini-batch is left in this epoch.
+
+    Raises
+    ------
+    TypeError
+        ``mbq`` is not a minibatchqueue.
+
     MATLAB compatibility
     --------------------
     ``tf = hasdata(mbq)``, identical.
@@ -445,7 +459,21 @@ def hasdata(mbq):
 def shuffle(mbq):
     """MATLAB's ``shuffle(mbq)``: reshuffle the observations and start a new epoch.
 
-    The same as ``mbq.shuffle()``; returns None (the queue changes in place).
+    The same as ``mbq.shuffle()``.
+
+    Parameters
+    ----------
+    mbq : minibatchqueue
+
+    Returns
+    -------
+    None
+        The queue changes in place.
+
+    Raises
+    ------
+    TypeError
+        ``mbq`` is not a minibatchqueue.
 
     MATLAB compatibility
     --------------------
@@ -458,6 +486,20 @@ def reset(mbq):
     """MATLAB's ``reset(mbq)``: start a new epoch (reshuffles when made with ``shuffle=True``).
 
     The same as ``mbq.reset()``.
+
+    Parameters
+    ----------
+    mbq : minibatchqueue
+
+    Returns
+    -------
+    None
+        The queue changes in place.
+
+    Raises
+    ------
+    TypeError
+        ``mbq`` is not a minibatchqueue.
 
     MATLAB compatibility
     --------------------
@@ -473,6 +515,19 @@ def next(mbq, *default):  # noqa: A001 -- MATLAB's name; other iterators go to b
     ``X, T = next(mbq)`` works with this function and with Python's built-in ``next``. For
     anything that is not a minibatchqueue it is Python's ``next(iterator[, default])``, so
     ``from dlnotebooks import *`` does not break other iterators.
+
+    Parameters
+    ----------
+    mbq : minibatchqueue or iterator
+    *default : optional
+        For other iterators only: Python's default when the iterator is exhausted.
+
+    Returns
+    -------
+    X : dlarray, or tuple of dlarray
+        One mini-batch, formatted as ``mini_batch_format`` says, observations last
+        (e.g. ``"SSCB"``, shape (H, W, C, mini_batch_size)); a tuple when the queue has
+        several outputs.
 
     Raises
     ------
