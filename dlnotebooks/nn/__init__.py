@@ -20,3 +20,15 @@ from .tables import Learnables, State
 __all__ = ["dlnetwork", "forward", "predict", "initialize", "summary", "resetState",
            "Learnables", "State", "LayerGraph", "layerGraph", "addLayers", "connectLayers",
            "save_network", "load_network"] + list(_layers.__all__)
+
+import inspect as _inspect  # noqa: E402
+
+from .._checks import matlab_names as _matlab_names  # noqa: E402
+
+# The public bindings answer MATLAB spellings (convolution2dLayer(3, 8, "Padding", "same"),
+# NumChannels=1) with the keyword to use, as the ops do; the modules keep the plain functions.
+# (The layer constructors get the same from their registration.)
+for _name in set(__all__) - set(_layers.__all__):
+    if _inspect.isfunction(globals()[_name]):
+        globals()[_name] = _matlab_names(globals()[_name])
+del _name

@@ -62,12 +62,15 @@ LAYER_TYPES = {}
 
 
 def register(*, sample, reference, rtol=1e-6, atol=1e-8):
-    """Decorator: add a layer constructor to the registry (once per name), return it unchanged.
+    """Decorator: add a layer constructor to the registry (once per name) and return it,
+    answering MATLAB spellings (``"Padding", "same"``, ``NumChannels=1``) with the keyword to
+    use, as the public ops do.
 
     The constructor's name is the layer type that ``save_network`` writes and the public name
     in ``dl.nn``; the defining module's last name part is its family.
     """
     def add(constructor):
+        constructor = _checks.matlab_names(constructor)
         name = constructor.__name__
         if name in LAYER_RECORDS:
             raise ValueError(f"register: layer {name!r} is registered twice.")

@@ -63,7 +63,7 @@ class _Lstm(_Recurrent):
         X = inputs[0]
         H0, C0 = self._initial_states(X, state)
         Y, h, c = _ops.lstm(X, H0, C0, params["InputWeights"], params["RecurrentWeights"],
-                            params["Bias"])
+                            params["Bias"], **_activation_options(self._options))
         return self._finish(Y, (h, c), training)
 
 
@@ -78,13 +78,28 @@ class _Gru(_Recurrent):
         X = inputs[0]
         (H0,) = self._initial_states(X, state)
         Y, h = _ops.gru(X, H0, params["InputWeights"], params["RecurrentWeights"],
-                        params["Bias"], reset_gate_mode=self._options["reset_gate_mode"])
+                        params["Bias"], reset_gate_mode=self._options["reset_gate_mode"],
+                        **_activation_options(self._options))
         return self._finish(Y, (h,), training)
 
 
-def _recurrent_options(func, num_hidden_units, output_mode, iw, rw, b, bias_choices):
+_ACTIVATIONS = ("state_activation_function", "gate_activation_function")
+
+
+def _activation_options(options):
+    return {key: options[key] for key in _ACTIVATIONS}
+
+
+def _recurrent_options(func, num_hidden_units, output_mode, iw, rw, b, bias_choices,
+                       state_activation_function, gate_activation_function):
     return {"num_hidden_units": _checks.positive_int(func, "num_hidden_units",
                                                      num_hidden_units),
+            "state_activation_function": _checks.choice(
+                func, "state_activation_function", state_activation_function,
+                ("tanh", "softsign", "relu")),
+            "gate_activation_function": _checks.choice(
+                func, "gate_activation_function", gate_activation_function,
+                ("sigmoid", "hard-sigmoid")),
             "output_mode": _checks.choice(func, "output_mode", output_mode,
                                           ("sequence", "last")),
             "input_weights_initializer": _initializer(func, "input_weights_initializer", iw),
@@ -100,20 +115,23 @@ def _last_step(layer, Y):
 def _sample_lstm(rng, dtype, n):
     X = sample_input(rng, dtype, (3, n, 4), "CBT")
     return [LayerCase("sequence", lstmLayer(2), (X,)),
-            LayerCase("last", lstmLayer(3, output_mode="last"), (X,))]
+            LayerCase("last", lstmLayer(3, output_mode="last"), (X,)),
+            LayerCase("softsign-hard-sigmoid", lstmLayer(
+                2, state_activation_function="softsign",
+                gate_activation_function="hard-sigmoid"), (X,))]
 
 
 def _lstm_reference(layer, inputs, learnables, state):
     Y, _, _ = _ops.lstm(inputs[0], state["HiddenState"], state["CellState"],
                         learnables["InputWeights"], learnables["RecurrentWeights"],
-                        learnables["Bias"])
+                        learnables["Bias"], **_activation_options(layer.options))
     return _last_step(layer, Y)
 
 
 @register(sample=_sample_lstm, reference=_lstm_reference, rtol=1e-5)
 def lstmLayer(num_hidden_units, *, output_mode="sequence", input_weights_initializer="glorot",
               recurrent_weights_initializer="orthogonal", bias_initializer="unit-forget-gate",
-              name=""):
+              state_activation_function="tanh", gate_activation_function="sigmoid", name=""):
     """Create an LSTM layer: ``Y, h, c = lstm(X, HiddenState, CellState, ...)``.
 
     Gates in MATLAB's order (input, forget, cell candidate, output), each a block of
@@ -129,6 +147,10 @@ def lstmLayer(num_hidden_units, *, output_mode="sequence", input_weights_initial
     input_weights_initializer : default "glorot"
     recurrent_weights_initializer : default "orthogonal"
     bias_initializer : default "unit-forget-gate"
+    state_activation_function : {"tanh", "softsign", "relu"}, default "tanh"
+        Activation of the cell candidate and the state (see :func:`dlnotebooks.lstm`).
+    gate_activation_function : {"sigmoid", "hard-sigmoid"}, default "sigmoid"
+        Activation of the gates.
     name : str, default ""
 
     Returns
@@ -151,7 +173,8 @@ def lstmLayer(num_hidden_units, *, output_mode="sequence", input_weights_initial
     MATLAB compatibility
     --------------------
     ``lstmLayer(numHiddenUnits, OutputMode=..., InputWeightsInitializer=...,
-    RecurrentWeightsInitializer=..., BiasInitializer=...)``.
+    RecurrentWeightsInitializer=..., BiasInitializer=..., StateActivationFunction=...,
+    GateActivationFunction=...)``.
 
     Examples
     --------
@@ -162,7 +185,9 @@ def lstmLayer(num_hidden_units, *, output_mode="sequence", input_weights_initial
     return _Lstm(name, **_recurrent_options(func, num_hidden_units, output_mode,
                                             input_weights_initializer,
                                             recurrent_weights_initializer, bias_initializer,
-                                            _INITIALIZERS + ("unit-forget-gate",)))
+                                            _INITIALIZERS + ("unit-forget-gate",),
+                                            state_activation_function,
+                                            gate_activation_function))
 
 
 def _sample_gru(rng, dtype, n):
@@ -170,20 +195,25 @@ def _sample_gru(rng, dtype, n):
     return [LayerCase("sequence", gruLayer(2), (X,)),
             LayerCase("last-bias-after", gruLayer(
                 3, output_mode="last", reset_gate_mode="recurrent-bias-after-multiplication"),
+                (X,)),
+            LayerCase("relu-hard-sigmoid", gruLayer(
+                2, state_activation_function="relu", gate_activation_function="hard-sigmoid"),
                 (X,))]
 
 
 def _gru_reference(layer, inputs, learnables, state):
     Y, _ = _ops.gru(inputs[0], state["HiddenState"], learnables["InputWeights"],
                     learnables["RecurrentWeights"], learnables["Bias"],
-                    reset_gate_mode=layer.options["reset_gate_mode"])
+                    reset_gate_mode=layer.options["reset_gate_mode"],
+                    **_activation_options(layer.options))
     return _last_step(layer, Y)
 
 
 @register(sample=_sample_gru, reference=_gru_reference, rtol=1e-5)
 def gruLayer(num_hidden_units, *, output_mode="sequence",
              reset_gate_mode="after-multiplication", input_weights_initializer="glorot",
-             recurrent_weights_initializer="orthogonal", bias_initializer="zeros", name=""):
+             recurrent_weights_initializer="orthogonal", bias_initializer="zeros",
+             state_activation_function="tanh", gate_activation_function="sigmoid", name=""):
     """Create a GRU layer: ``Y, h = gru(X, HiddenState, ...)``.
 
     Gates in the order reset, update, candidate.
@@ -199,6 +229,10 @@ def gruLayer(num_hidden_units, *, output_mode="sequence",
     input_weights_initializer : default "glorot"
     recurrent_weights_initializer : default "orthogonal"
     bias_initializer : default "zeros"
+    state_activation_function : {"tanh", "softsign", "relu"}, default "tanh"
+        Activation of the cell candidate and the state (see :func:`dlnotebooks.lstm`).
+    gate_activation_function : {"sigmoid", "hard-sigmoid"}, default "sigmoid"
+        Activation of the gates.
     name : str, default ""
 
     Returns
@@ -217,7 +251,8 @@ def gruLayer(num_hidden_units, *, output_mode="sequence",
 
     MATLAB compatibility
     --------------------
-    ``gruLayer(numHiddenUnits, OutputMode=..., ResetGateMode=...)``.
+    ``gruLayer(numHiddenUnits, OutputMode=..., ResetGateMode=..., StateActivationFunction=...,
+    GateActivationFunction=...)``.
 
     Examples
     --------
@@ -226,7 +261,8 @@ def gruLayer(num_hidden_units, *, output_mode="sequence",
     """
     func = "gruLayer"
     opts = _recurrent_options(func, num_hidden_units, output_mode, input_weights_initializer,
-                              recurrent_weights_initializer, bias_initializer, _INITIALIZERS)
+                              recurrent_weights_initializer, bias_initializer, _INITIALIZERS,
+                              state_activation_function, gate_activation_function)
     opts["reset_gate_mode"] = _checks.choice(
         func, "reset_gate_mode", reset_gate_mode,
         ("after-multiplication", "before-multiplication", "recurrent-bias-after-multiplication"))
