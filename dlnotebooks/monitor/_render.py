@@ -175,11 +175,14 @@ class GradientRenderer:
         self._key = None
 
     def _build(self, layers, rows):
-        height = max(2.8, 0.22 * len(rows) + 1.3)
+        # A legend of more than four layers goes under the plot (inside it would hide lines).
+        legend_rows = math.ceil(len(layers) / 3) if len(layers) > 4 else 0
+        below = 0.75 + 0.17 * legend_rows  # inches under the axes: labels, then the legend
+        height = max(2.8, 0.22 * len(rows) + 0.8) + below
         self.fig = fig = new_figure(9.0, height)
         self.left, self.right = fig.subplots(1, 2, width_ratios=(1.3, 1.0))
         longest = max((len(p) for p in rows), default=4)
-        _margins(fig, 1, 2, left=0.85, wspace=0.3 + 0.065 * longest)
+        _margins(fig, 1, 2, left=0.85, bottom=below, wspace=0.3 + 0.065 * longest)
         left, right = self.left, self.right
         self.norm_lines = {}
         for k, layer in enumerate(layers):
@@ -188,11 +191,15 @@ class GradientRenderer:
                                                   linewidth=1.2, markersize=3, label=layer)
         self.threshold_line = left.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
         left.set_title("Gradient norm per layer", fontsize=10)
-        left.set_ylabel("||gradient|| (L2, all of the layer's parameters)", fontsize=8)
+        left.set_ylabel("L2 norm of the layer's gradient", fontsize=8)
         left.grid(True, alpha=0.3)
         left.tick_params(labelsize=8)
-        left.legend(fontsize=7 if len(layers) <= 8 else 6, loc="best",
-                    ncol=1 if len(layers) <= 8 else 2)
+        if legend_rows:
+            left.legend(fontsize=7, loc="upper center", ncol=3, frameon=False,
+                        bbox_to_anchor=(0.5, -0.6 / (height - below - 0.3)),
+                        borderaxespad=0.0, handlelength=2.5)
+        elif layers:
+            left.legend(fontsize=7, loc="best", handlelength=2.5)
         self.boxes = {}
         for row, path in enumerate(reversed(rows)):
             (whisker,) = right.plot([], [], color="0.35", linewidth=1)
@@ -202,7 +209,7 @@ class GradientRenderer:
             self.boxes[path] = (row, whisker, box, median)
         right.set_yticks(range(len(rows)), list(reversed(rows)))
         right.set_ylim(-0.6, max(len(rows), 1) - 0.4)
-        right.set_xlabel("log10 |gradient entry|  (box 25-75 %, whiskers 5-95 %)", fontsize=8)
+        right.set_xlabel("log10 |gradient entry|\nbox 25-75 %, whiskers 5-95 %", fontsize=8)
         right.tick_params(labelsize=7)
         right.grid(True, axis="x", alpha=0.3)
 

@@ -105,7 +105,12 @@ def alert_text(monitor, limit=2):
 def notes_html(monitor):
     """The notes (harmless, recognised patterns) and what the gradient panel leaves out, as
     grey HTML lines, or ""."""
-    messages = [n.message for n in monitor.notes]
+    notes = monitor.notes
+    messages = [n.message for n in notes[:2]]
+    if len(notes) > 2:
+        # Usually the same cause for every layer: name the others instead of repeating it.
+        others = ", ".join(n.name for n in notes[2:])
+        messages.append(f"Likewise zero by construction: {others} (see monitor.notes).")
     if monitor.gradient_history.num_records:
         from ._render import omitted_note
 
