@@ -325,7 +325,7 @@ def test_png_size_and_its_error():
 
 
 def test_renderers_use_no_pyplot(clock):
-    from matplotlib import _pylab_helpers
+    import matplotlib.pyplot as plt
 
     monitor = dl.TrainingProgressMonitor(metrics=("A", "B"), clock=clock)
     monitor.show("widget")
@@ -340,5 +340,5 @@ def test_renderers_use_no_pyplot(clock):
     clock.advance(1.0)
     monitor.progress = 100
     assert all(png.startswith(PNG) for png, _ in Shown(monitor).images)
-    assert _pylab_helpers.Gcf.get_num_fig_managers() == 0
+    assert plt.get_fignums() == []
     monitor.widget.close()

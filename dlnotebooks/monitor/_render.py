@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+# COLORS and STYLES are also imported from here by widget modules (to move to .figures).
 from .figures import COLORS, STYLES, figure_png, line_style, new_figure  # noqa: F401
 
 MAX_POINTS = 1500
@@ -166,8 +167,8 @@ class GradientRenderer:
     One line per layer (its parameters' norms combined), each with its own colour and line
     style; one distribution row per parameter. What does not fit (more than
     ``MAX_LAYERS`` lines or ``MAX_ROWS`` rows) is named by :func:`omitted_note`, which the
-    views show under the panel: nothing is dropped silently. The figure and its artists are built once per set of parameters
-    and then only updated.
+    views show under the panel: nothing is dropped silently. The figure and its artists are
+    built once per set of parameters and then only updated.
     """
 
     def __init__(self):

@@ -9,8 +9,7 @@ from collections import namedtuple
 import numpy as np
 
 from .._checks import choice, describe, fail
-from ._history import (GradientHistory, MetricHistory, Stopwatch, _to_array, _to_float,
-                       layer_of)
+from ._history import GradientHistory, MetricHistory, Stopwatch, _to_array, _to_float
 
 __all__ = ["TrainingProgressMonitor", "recordMetrics", "updateInfo", "groupSubPlot", "yscale"]
 
@@ -844,7 +843,8 @@ def recordMetrics(monitor, step, values=None, /, **metrics):
 
 
 def updateInfo(monitor, values=None, /, **info):
-    """MATLAB's ``updateInfo(monitor, Name=value)``: see :meth:`TrainingProgressMonitor.update_info`.
+    """MATLAB's ``updateInfo(monitor, Name=value)``: see
+    :meth:`TrainingProgressMonitor.update_info`.
 
     Parameters
     ----------
