@@ -9,7 +9,6 @@ import pytest
 
 import dlnotebooks as dl
 from dlnotebooks.monitor import _kernel
-from dlnotebooks.monitor._history import format_duration, format_value
 from dlnotebooks.monitor._views import Throttle
 
 
@@ -603,11 +602,17 @@ def test_throttled_redraws_cost_a_few_percent_of_a_fast_loop():
 
 
 # ------------------------------------------------------------------------------- helpers
-def test_formatting_helpers():
-    assert format_duration(3725.4) == "1:02:05"
-    assert format_value(3) == "3" and format_value(0.123456) == "0.1235"
-    assert format_value(1e-7) == "1.000e-07" and format_value(float("nan")) == "nan"
-    assert format_value("text") == "text" and format_value(True) == "True"
+def test_text_lines_format_values_and_time_readably(quiet):
+    clock = FakeClock()
+    monitor = dl.TrainingProgressMonitor(metrics=("A", "B"),
+                                         info=("N", "X", "Tiny", "Word", "Flag"), clock=clock)
+    clock.now = 3725.4
+    monitor.record_metrics(1, A=0.123456, B=float("nan"))
+    monitor.update_info(N=3, X=np.float32(2.5), Tiny=1e-7, Word="text", Flag=True)
+    monitor.progress = 100
+    assert quiet.getvalue().splitlines()[-1] == (
+        "Iteration 1 | A 0.1235 | B nan | N 3 | X 2.5 | Tiny 1.000e-07 | Word text | "
+        "Flag True | 100% | 1:02:05")
 
 
 def test_kernel_helpers_outside_a_kernel():
