@@ -140,26 +140,25 @@ class _View:
         self.dirty = set()
         self.throttle = Throttle(budget=budget, min_interval=min_interval, clock=monitor._time)
         self.closed = False
-        self.shell = None
+        self.shell = _kernel.any_shell()  # looked up once: it is not cheap
+        self.attached = False
         self.attach()
 
     # -- the end of the cell --------------------------------------------------------------
     def attach(self):
         """Hook the end of the running cell (IPython's post_run_cell), once."""
-        if self.closed or self.shell is not None:
+        if self.attached or self.closed or self.shell is None:
             return
-        shell = _kernel.any_shell()
-        if shell is not None:
-            shell.events.register("post_run_cell", self._post_run_cell)
-            self.shell = shell
+        self.shell.events.register("post_run_cell", self._post_run_cell)
+        self.attached = True
 
     def detach(self):
-        if self.shell is not None:
+        if self.attached:
             try:
                 self.shell.events.unregister("post_run_cell", self._post_run_cell)
             except ValueError:
                 pass
-            self.shell = None
+            self.attached = False
 
     def _post_run_cell(self, result=None):
         try:
@@ -175,8 +174,9 @@ class _View:
         self.dirty.add(what)
         if what == "stop":
             self.stop_changed()  # cheap; the figures wait for their turn
-        elif what == "progress" and self.monitor.progress >= 100:
-            self.refresh()  # done: the final frame now, whatever the throttle says
+        elif what == "progress" and self.monitor.progress >= 100 and self.shell is None:
+            # Done, and no cell end will draw the final frame (a plain script): draw it now.
+            self.refresh()
         elif what in ("progress", "status"):
             self.refresh_if_due()
 
@@ -193,9 +193,7 @@ class _View:
 
     def refresh(self):
         dirty, self.dirty = self.dirty, set()
-        # The first frame pays for importing matplotlib and loading fonts: not charged.
-        warmup = self.draws_figures and self.throttle.count == 0
-        self.throttle.run(lambda: self.draw(dirty), warmup=warmup)
+        self.throttle.run(lambda: self.draw(dirty))
 
     def flush(self):
         if self.dirty and not self.closed:
@@ -275,9 +273,12 @@ class _Rendered(_View):
         self.frames = 0
 
     def _first_render(self):
-        """Draw every panel once, through the throttle (not charged: it is the warm-up)."""
+        """Draw every panel once, through the throttle. The first figure of the process also
+        imports matplotlib and loads its fonts (about a second, once): that is not charged
+        against the redraw budget; later monitors' first frames are."""
         dirty, self.dirty = self.dirty | {"metrics", "gradients", "images"}, set()
-        self.throttle.run(lambda: self.render(dirty), warmup=True)
+        cold = "matplotlib.backends.backend_agg" not in sys.modules
+        self.throttle.run(lambda: self.render(dirty), warmup=cold)
 
     def render(self, dirty):
         from ._render import images_png
