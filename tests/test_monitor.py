@@ -1,6 +1,5 @@
 """TrainingProgressMonitor's model, validation, text view and throttling: no Jupyter needed."""
 
-import io
 import math
 import subprocess
 import sys
@@ -9,25 +8,33 @@ import numpy as np
 import pytest
 
 import dlnotebooks as dl
-from dlnotebooks.monitor import _kernel, _views
-from dlnotebooks.monitor._history import format_duration, format_value
-from dlnotebooks.monitor._views import TextView, Throttle
+from dlnotebooks.monitor import _kernel
+from dlnotebooks.monitor._views import Throttle
+
+
+class Captured:
+    """What the text view printed on stderr so far (outside Jupyter it prints there)."""
+
+    def __init__(self, capsys):
+        self.capsys = capsys
+        self.text = ""
+
+    def getvalue(self):
+        self.text += self.capsys.readouterr().err
+        return self.text
 
 
 @pytest.fixture
-def quiet(monkeypatch):
-    """A monitor whose automatic view prints into a buffer instead of stderr."""
-    buffer = io.StringIO()
-    original = _views.make_view
+def quiet(capsys):
+    return Captured(capsys)
 
-    def make_view(monitor, mode):
-        view = original(monitor, mode)
-        if isinstance(view, TextView):
-            view.stream = buffer
-        return view
 
-    monkeypatch.setattr(_views, "make_view", make_view)
-    return buffer
+class FakeClock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
 
 
 # ----------------------------------------------------------------------------- construction
@@ -288,6 +295,100 @@ def test_record_gradients_errors(quiet):
         monitor.record_gradients(None, {"W": np.ones(2)})
 
 
+def _conv_bn_net():
+    layers = [dl.imageInputLayer((6, 6, 1)), dl.convolution2dLayer(3, 4, padding="same"),
+              dl.batchNormalizationLayer(), dl.reluLayer(), dl.fullyConnectedLayer(2),
+              dl.softmaxLayer()]
+    return dl.dlnetwork(layers, rng=np.random.default_rng(0))
+
+
+def _gradients(net):
+    X = dl.dlarray(np.random.default_rng(1).random((6, 6, 1, 8)).astype("float32"), "SSCB")
+    T = dl.onehotencode(np.arange(8) % 2, 0, classes=2)
+
+    def model_loss(net, X, T):
+        Y, _ = dl.forward(net, X)
+        loss = dl.crossentropy(Y, T)
+        return dl.dlgradient(loss, net.learnables)
+
+    return dl.dlfeval(model_loss, net, X, T)
+
+
+def test_a_bias_before_batchnorm_is_recognised_from_the_graph(quiet):
+    net = _conv_bn_net()
+    grads = _gradients(net)  # conv.Bias: zero up to float32 rounding (about 1e-7)
+    monitor = dl.TrainingProgressMonitor()
+    monitor.vanishing_threshold = 1e-5
+    monitor.record_gradients(1, grads, network=net)
+    assert monitor.alerts == []
+    (note,) = monitor.notes
+    assert note.name == "conv.Bias" and note.step == 1
+    assert "it feeds batchnorm (batchNormalizationLayer), whose mean subtraction" in note.message
+    # Several networks: the same container layout as the gradients.
+    monitor.record_gradients(2, {"G": grads, "D": grads}, network={"G": net, "D": net})
+    assert [n.name for n in monitor.notes if n.step == 2] == ["D.conv.Bias", "G.conv.Bias"]
+    monitor.record_gradients(3, [grads], network=[net])
+    assert [n.name for n in monitor.notes if n.step == 3] == ["[0].conv.Bias"]
+
+
+def test_the_graph_explains_what_the_numbers_cannot(quiet):
+    """Weights that barely learn make the numeric test fail; the graph still knows."""
+    net = _conv_bn_net()
+    grads = {"conv": {"Weights": np.full((3, 3, 1, 4), 1e-9), "Bias": np.zeros((4, 1))}}
+    monitor = dl.TrainingProgressMonitor()
+    monitor.record_gradients(1, grads)
+    assert {a.name for a in monitor.alerts} == {"conv.Weights", "conv.Bias"}
+    monitor = dl.TrainingProgressMonitor()
+    monitor.record_gradients(1, grads, network=net)
+    assert [a.name for a in monitor.alerts] == ["conv.Weights"]  # a real problem stays red
+    assert [n.name for n in monitor.notes] == ["conv.Bias"]
+
+
+def test_a_zero_bias_beside_learning_weights_is_a_note(quiet):
+    """Without a graph: a bias gradient 1e4 times below its weights' is zero by
+    construction (a model function with batchnorm, a Wasserstein critic's last bias)."""
+    monitor = dl.TrainingProgressMonitor()
+    monitor.record_gradients(1, {"conv1": {"Weights": np.full((3, 3), 0.1),
+                                           "Bias": np.full((3, 1), 6e-9)},
+                                 "critic": {"fc_3": {"Weights": np.ones((1, 4)),
+                                                     "Bias": np.zeros((1, 1))}}})
+    assert monitor.alerts == []
+    assert [n.name for n in monitor.notes] == ["conv1.Bias", "critic.fc_3.Bias"]
+    assert monitor.notes[0].message.startswith(
+        "conv1.Bias: gradient zero by construction (norm 1e-08, while conv1.Weights has 0.3 "
+        "and learns): the loss ignores a shift of this bias")
+
+
+@pytest.mark.parametrize("grads", [
+    {"fc": {"Weights": np.full((2, 2), 1e-9), "Bias": np.zeros(2)}},  # weights vanish too
+    {"fc": {"Weights": np.full((2, 2), 1e-5), "Bias": np.full(2, 1e-8)}},  # ratio 1e-3
+    {"fc": {"Offset": np.zeros(2)}},  # not a bias
+    {"fc": {"Bias": np.zeros(2)}},  # no weights to compare with
+])
+def test_other_vanishing_gradients_stay_alerts(grads, quiet):
+    monitor = dl.TrainingProgressMonitor()
+    monitor.record_gradients(1, grads)
+    assert monitor.notes == [] and "vanishing" in {a.kind for a in monitor.alerts}
+
+
+def test_record_gradients_network_errors(quiet):
+    monitor = dl.TrainingProgressMonitor()
+    with pytest.raises(TypeError, match=r"record_gradients: network must be a dlnetwork or a "
+                                        r"dict, list or tuple of them; got .*Pass the network"):
+        monitor.record_gradients(1, {"W": np.ones(2)}, network="net")
+
+
+def test_gradient_history_groups_parameters_by_layer(quiet):
+    monitor = dl.TrainingProgressMonitor()
+    monitor.record_gradients(1, {"fc1": {"Weights": np.full((1, 3), 1.0), "Bias": np.ones(4)},
+                                 "W": np.ones(9)})
+    history = monitor.gradient_history
+    assert history.layers == {"fc1": ["fc1.Weights", "fc1.Bias"], "W": ["W"]}
+    steps, norms = history.layer_arrays("fc1")
+    np.testing.assert_allclose(norms, [np.sqrt(3 + 4)])
+    np.testing.assert_allclose(history.layer_arrays("W")[1], [3.0])
+
+
 def test_large_gradients_are_subsampled_for_the_distribution(quiet):
     monitor = dl.TrainingProgressMonitor()
     monitor.record_gradients(1, {"W": np.arange(100_000.0)})
@@ -319,6 +420,44 @@ def test_show_images_errors(images, kwargs, cls, match, quiet):
         monitor.show_images(images, **kwargs)
 
 
+# ------------------------------------------------------------------ MATLAB's spellings
+def test_matlab_function_forms_and_dot_forms(quiet):
+    monitor = dl.TrainingProgressMonitor(metrics=("TrainLoss", "ValLoss"), info=("Epoch",))
+    dl.recordMetrics(monitor, 1, TrainLoss=0.5)
+    dl.recordMetrics(monitor, 2, {"TrainLoss": 0.4, "ValLoss": 0.45})  # MATLAB's struct form
+    monitor.recordMetrics(3, TrainLoss=0.3)
+    dl.updateInfo(monitor, Epoch=1)
+    monitor.updateInfo({"Epoch": 2})
+    dl.groupSubPlot(monitor, "Loss", ["TrainLoss", "ValLoss"])
+    dl.yscale(monitor, "Loss", "log")
+    np.testing.assert_array_equal(monitor.metric_data["TrainLoss"][0], [1, 2, 3])
+    assert monitor.info_data == {"Epoch": [1, 2]}
+    assert monitor.groups == {"Loss": ("TrainLoss", "ValLoss")}
+    assert monitor.scale_of("ValLoss") == "log"
+    other = dl.TrainingProgressMonitor(metrics=("A", "B"))
+    other.groupSubPlot("AB", ("A", "B"))
+    assert other.groups == {"AB": ("A", "B")}
+
+
+@pytest.mark.parametrize("call", [
+    lambda: dl.recordMetrics("monitor", 1, Loss=1.0),
+    lambda: dl.updateInfo(None, Epoch=1),
+    lambda: dl.groupSubPlot({}, "Loss", "Loss"),
+    lambda: dl.yscale(3, "Loss", "log"),
+])
+def test_matlab_function_forms_check_the_monitor(call):
+    with pytest.raises(TypeError, match=r"^(recordMetrics|updateInfo|groupSubPlot|yscale): "
+                                        r"monitor must be a TrainingProgressMonitor; got .*"
+                                        r"Create one with"):
+        call()
+
+
+def test_clock_must_be_callable():
+    with pytest.raises(TypeError, match=r"TrainingProgressMonitor: clock must be a function "
+                                        r"returning seconds; got 3\. For example"):
+        dl.TrainingProgressMonitor(clock=3)
+
+
 def test_show_mode_is_validated():
     monitor = dl.TrainingProgressMonitor()
     with pytest.raises(ValueError, match=r"show: mode must be one of 'auto', 'widget', "
@@ -328,16 +467,44 @@ def test_show_mode_is_validated():
 
 # ------------------------------------------------------------------------------ text view
 def test_text_view_prints_concise_throttled_lines(quiet):
-    monitor = dl.TrainingProgressMonitor(info=("Epoch",))
+    clock = FakeClock()
+    monitor = dl.TrainingProgressMonitor(info=("Epoch",), clock=clock)
     for i in range(1, 2001):
+        clock.now += 0.01  # 20 s in all: a line every 2 s at most
         monitor.record_metrics(i, Loss=1.0 / i)
         monitor.update_info(Epoch=i // 100)
         assert not monitor.stop
     monitor.progress = 100
     lines = quiet.getvalue().splitlines()
-    assert 2 <= len(lines) <= 6, lines
-    assert lines[0].startswith("Iteration 1 | Loss 1 |")
-    assert lines[-1].startswith("Iteration 2000 | Loss 5.000e-04 | Epoch 20 | 100% | 0:00:0")
+    assert len(lines) == 11, lines
+    assert lines[0] == "Iteration 1 | Loss 1 | Epoch 0 | 0% | 0:00:00"
+    assert lines[-1] == "Iteration 2000 | Loss 5.000e-04 | Epoch 20 | 100% | 0:00:20"
+
+
+def test_text_view_prints_the_current_iterations_info(quiet):
+    """Each line is one iteration: its metrics with its own info values, not the previous."""
+    clock = FakeClock()
+    monitor = dl.TrainingProgressMonitor(info=("Epoch", "LearnRate"), clock=clock)
+    for i in range(1, 301):
+        clock.now += 0.1
+        monitor.record_metrics(i, Loss=1.0 / i)
+        monitor.update_info(Epoch=i, LearnRate=0.5 / i)
+        monitor.progress = i / 3
+    lines = quiet.getvalue().splitlines()
+    assert len(lines) >= 10
+    for line in lines:
+        step, loss, epoch = (line.split(" | ")[k].split(" ")[1] for k in range(3))
+        assert step == epoch and float(loss) == pytest.approx(1 / int(step), rel=1e-3), line
+
+
+def test_text_view_prints_notes_once(quiet):
+    monitor = dl.TrainingProgressMonitor()
+    for step in (1, 2):
+        monitor.record_gradients(step, {"fc": {"Weights": np.ones((2, 2)),
+                                               "Bias": np.zeros((2, 1))}})
+    text = quiet.getvalue()
+    assert text.count("note: fc.Bias: gradient zero by construction") == 1
+    assert "warning" not in text
 
 
 def test_text_view_reports_alerts_once_and_stop(quiet):
@@ -364,7 +531,7 @@ def test_script_mode_writes_text_to_stderr_only():
     assert out.returncode == 0, out.stderr
     assert out.stdout == ""
     lines = out.stderr.splitlines()
-    assert 1 <= len(lines) <= 4 and lines[-1].startswith("Iteration 500 | Loss 0.002 | Epoch 5")
+    assert 1 <= len(lines) <= 4 and lines[-1].startswith("Iteration 500 | Loss 0.002 | Epoch 5 |")
 
 
 def test_import_and_model_use_no_front_end_modules():
@@ -378,14 +545,6 @@ def test_import_and_model_use_no_front_end_modules():
 
 
 # ------------------------------------------------------------------------------- throttle
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-
 def test_throttle_keeps_redraws_within_budget():
     clock = FakeClock()
     throttle = Throttle(budget=0.04, min_interval=0.25, capacity=0.0, clock=clock)
@@ -443,11 +602,17 @@ def test_throttled_redraws_cost_a_few_percent_of_a_fast_loop():
 
 
 # ------------------------------------------------------------------------------- helpers
-def test_formatting_helpers():
-    assert format_duration(3725.4) == "1:02:05"
-    assert format_value(3) == "3" and format_value(0.123456) == "0.1235"
-    assert format_value(1e-7) == "1.000e-07" and format_value(float("nan")) == "nan"
-    assert format_value("text") == "text" and format_value(True) == "True"
+def test_text_lines_format_values_and_time_readably(quiet):
+    clock = FakeClock()
+    monitor = dl.TrainingProgressMonitor(metrics=("A", "B"),
+                                         info=("N", "X", "Tiny", "Word", "Flag"), clock=clock)
+    clock.now = 3725.4
+    monitor.record_metrics(1, A=0.123456, B=float("nan"))
+    monitor.update_info(N=3, X=np.float32(2.5), Tiny=1e-7, Word="text", Flag=True)
+    monitor.progress = 100
+    assert quiet.getvalue().splitlines()[-1] == (
+        "Iteration 1 | A 0.1235 | B nan | N 3 | X 2.5 | Tiny 1.000e-07 | Word text | "
+        "Flag True | 100% | 1:02:05")
 
 
 def test_kernel_helpers_outside_a_kernel():

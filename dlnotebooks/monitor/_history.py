@@ -62,16 +62,27 @@ class MetricHistory:
         return len(self.records)
 
 
+def layer_of(path):
+    """The layer part of a parameter path: ``"conv_2.Bias"`` -> ``"conv_2"``; a path without
+    a dot is its own layer."""
+    return path.rsplit(".", 1)[0] if "." in path else path
+
+
 class GradientHistory:
     """Per-parameter gradient norms over steps plus the latest per-parameter sample.
 
-    ``norms[path]`` is a list of ``(step, norm)`` pairs; ``latest[path]`` holds up to
+    ``norms[path]`` is a list of ``(step, norm)`` pairs; ``layer_norms[layer]`` the same for
+    each layer (the parameters sharing a path prefix, e.g. ``conv_2`` for ``conv_2.Weights``
+    and ``conv_2.Bias``), its norm being that of all its parameters together;
+    ``layers[layer]`` lists the layer's parameter paths. ``latest[path]`` holds up to
     :data:`MAX_DISTRIBUTION_SAMPLES` finite entries of the most recent gradient (an evenly
     strided subsample, deterministic), and ``latest_step`` the step it came from.
     """
 
     def __init__(self):
         self.norms = {}
+        self.layer_norms = {}
+        self.layers = {}
         self.latest = {}
         self.latest_step = None
         self.num_records = 0
@@ -95,8 +106,16 @@ class GradientHistory:
             stride = max(1, flat.size // MAX_DISTRIBUTION_SAMPLES)
             sample = flat[::stride][:MAX_DISTRIBUTION_SAMPLES]
             samples[path] = sample[np.isfinite(sample)]
+        squares = {}
         for path, norm in this_step.items():
             self.norms.setdefault(path, []).append((step, norm))
+            layer = layer_of(path)
+            members = self.layers.setdefault(layer, [])
+            if path not in members:
+                members.append(path)
+            squares[layer] = squares.get(layer, 0.0) + norm * norm
+        for layer, total in squares.items():
+            self.layer_norms.setdefault(layer, []).append((step, math.sqrt(total)))
         self.latest = samples
         self.latest_step = step
         self.num_records += 1
@@ -110,16 +129,45 @@ class GradientHistory:
         return (np.array([p[0] for p in pairs], dtype=float),
                 np.array([p[1] for p in pairs], dtype=float))
 
+    def layer_arrays(self, layer):
+        """Return ``(steps, norms)`` float64 arrays for one layer (all its parameters)."""
+        pairs = list(self.layer_norms.get(layer, ()))
+        if not pairs:
+            return np.zeros(0), np.zeros(0)
+        return (np.array([p[0] for p in pairs], dtype=float),
+                np.array([p[1] for p in pairs], dtype=float))
+
 
 class Stopwatch:
-    """Wall-clock time since construction (MATLAB starts the monitor's timer at creation)."""
+    """Seconds of running time since construction; it can be paused and resumed.
+
+    MATLAB starts the monitor's timer at creation. Ours also stops when the loop is over (its
+    cell ended, progress reached 100 %, or Stop was pressed) and resumes when the monitor is
+    updated again, so the time shown is the time the loop ran, and does not keep growing
+    while later cells run.
+    """
 
     def __init__(self, clock=time.perf_counter):
         self._clock = clock
         self._start = clock()
+        self._paused_at = None
+
+    @property
+    def running(self):
+        return self._paused_at is None
+
+    def pause(self):
+        if self._paused_at is None:
+            self._paused_at = self._clock()
+
+    def resume(self):
+        if self._paused_at is not None:
+            self._start += self._clock() - self._paused_at
+            self._paused_at = None
 
     def elapsed(self):
-        return self._clock() - self._start
+        now = self._clock() if self._paused_at is None else self._paused_at
+        return now - self._start
 
 
 def format_duration(seconds):

@@ -9,12 +9,10 @@ import math
 
 import numpy as np
 
-#: Okabe-Ito colours (readable by colour-blind readers) and line styles (readable in grey).
-COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-          "#F0E442")
-STYLES = ("-", "--", "-.", ":")
+# COLORS and STYLES are also imported from here by widget modules (to move to .figures).
+from .figures import COLORS, STYLES, figure_png, line_style, new_figure  # noqa: F401
+
 MAX_POINTS = 1500
-DPI = 80
 
 
 def _thin(steps, values, limit=MAX_POINTS):
@@ -30,21 +28,6 @@ def _finite(values):
     out = np.array(values, dtype=float)
     out[~np.isfinite(out)] = np.nan
     return out
-
-
-def _figure(width, height):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=DPI, layout=None)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def to_png(fig):
-    buffer = io.BytesIO()
-    fig.canvas.print_png(buffer)
-    return buffer.getvalue()
 
 
 def _apply_scale(ax, scale, values):
@@ -128,14 +111,14 @@ class MetricsRenderer:
             else:
                 ax.set_xlim(0, 1)
                 ax.set_ylim(0, 1)
-        return to_png(self.fig)
+        return figure_png(self.fig)
 
     def _build(self, panels):
         count = max(1, len(panels))
         columns = min(count, 3)
         rows = math.ceil(count / columns)
         width = 3.4 * columns if columns > 1 else 6.0
-        self.fig = _figure(width, 2.6 * rows)
+        self.fig = new_figure(width, 2.6 * rows)
         _margins(self.fig, rows, columns)
         self._axes, self._lines, self._placeholders = [], {}, {}
         for index, (title, members, _scale) in enumerate(panels):
@@ -147,75 +130,106 @@ class MetricsRenderer:
             ax.grid(True, alpha=0.3)
             ax.tick_params(labelsize=8)
             for k, metric in enumerate(members):
-                (line,) = ax.plot([], [], color=COLORS[k % len(COLORS)],
-                                  linestyle=STYLES[k % len(STYLES)], linewidth=1.4, markersize=3,
-                                  label=metric)
+                color, style = line_style(k)
+                (line,) = ax.plot([], [], color=color, linestyle=style, linewidth=1.4,
+                                  markersize=3, label=metric)
                 self._lines[metric] = line
             if len(members) > 1:
                 ax.legend(fontsize=8, loc="best")
             self._axes.append(ax)
 
 
+MAX_LAYERS = 32  # = 8 colours x 4 line styles, all distinct
+MAX_ROWS = 24  # distribution rows; more would make the panel taller than a screen
+
+
+def omitted_note(history):
+    """The text naming what the gradient panel leaves out ("" when everything is shown)."""
+    layers, paths = list(history.layers), list(history.norms)
+    parts = []
+    if len(layers) > MAX_LAYERS:
+        parts.append(f"{len(layers) - MAX_LAYERS} more layers without a line "
+                     f"({', '.join(layers[MAX_LAYERS:MAX_LAYERS + 3])}"
+                     f"{', ...' if len(layers) > MAX_LAYERS + 3 else ''})")
+    if len(paths) > MAX_ROWS:
+        parts.append(f"{len(paths) - MAX_ROWS} more parameters without a distribution row "
+                     f"({', '.join(paths[MAX_ROWS:MAX_ROWS + 3])}"
+                     f"{', ...' if len(paths) > MAX_ROWS + 3 else ''})")
+    if not parts:
+        return ""
+    return "Gradient panel, not shown: " + "; ".join(parts) + \
+        ". All are in monitor.gradient_history."
+
+
 class GradientRenderer:
-    """Per-parameter gradient norms over steps (log scale) and the latest distributions.
+    """Gradient norm per layer over steps (log scale) and the latest per-parameter distributions.
 
-    The figure and its artists are built once per set of parameters and then only updated.
+    One line per layer (its parameters' norms combined), each with its own colour and line
+    style; one distribution row per parameter. What does not fit (more than
+    ``MAX_LAYERS`` lines or ``MAX_ROWS`` rows) is named by :func:`omitted_note`, which the
+    views show under the panel: nothing is dropped silently. The figure and its artists are
+    built once per set of parameters and then only updated.
     """
-
-    MAX_PARAMETERS = 16
 
     def __init__(self):
         self.fig = None
         self._key = None
 
-    def _build(self, paths):
-        height = max(2.6, 0.22 * len(paths) + 1.2)
-        self.fig = fig = _figure(9.0, height)
+    def _build(self, layers, rows):
+        # A legend of more than four layers goes under the plot (inside it would hide lines).
+        legend_rows = math.ceil(len(layers) / 3) if len(layers) > 4 else 0
+        below = 0.75 + 0.17 * legend_rows  # inches under the axes: labels, then the legend
+        height = max(2.8, 0.22 * len(rows) + 0.8) + below
+        self.fig = fig = new_figure(9.0, height)
         self.left, self.right = fig.subplots(1, 2, width_ratios=(1.3, 1.0))
-        longest = max((len(p) for p in paths), default=4)
-        _margins(fig, 1, 2, left=0.8, wspace=0.3 + 0.065 * longest)
+        longest = max((len(p) for p in rows), default=4)
+        _margins(fig, 1, 2, left=0.85, bottom=below, wspace=0.3 + 0.065 * longest)
         left, right = self.left, self.right
         self.norm_lines = {}
-        for k, path in enumerate(paths):
-            (self.norm_lines[path],) = left.plot(
-                [], [], color=COLORS[k % len(COLORS)],
-                linestyle=STYLES[k % len(STYLES)], linewidth=1.2, markersize=3,
-                label=path)
+        for k, layer in enumerate(layers):
+            color, style = line_style(k)
+            (self.norm_lines[layer],) = left.plot([], [], color=color, linestyle=style,
+                                                  linewidth=1.2, markersize=3, label=layer)
         self.threshold_line = left.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
-        left.set_title("Gradient norm per parameter", fontsize=10)
+        left.set_title("Gradient norm per layer", fontsize=10)
+        left.set_ylabel("L2 norm of the layer's gradient", fontsize=8)
         left.grid(True, alpha=0.3)
         left.tick_params(labelsize=8)
-        # Line styles vary with the colour, and the legend is always there, so the lines can be
-        # told apart in greyscale too; more parameters get a denser two-column legend.
-        left.legend(fontsize=7 if len(paths) <= 8 else 6, loc="best",
-                    ncol=1 if len(paths) <= 8 else 2)
+        if legend_rows:
+            left.legend(fontsize=7, loc="upper center", ncol=3, frameon=False,
+                        bbox_to_anchor=(0.5, -0.6 / (height - below - 0.3)),
+                        borderaxespad=0.0, handlelength=2.5)
+        elif layers:
+            left.legend(fontsize=7, loc="best", handlelength=2.5)
         self.boxes = {}
-        for row, path in enumerate(reversed(paths)):
+        for row, path in enumerate(reversed(rows)):
             (whisker,) = right.plot([], [], color="0.35", linewidth=1)
             (box,) = right.plot([], [], color=COLORS[0], linewidth=7, solid_capstyle="butt")
             (median,) = right.plot([], [], marker="|", color="black", markersize=11,
                                    markeredgewidth=2, linestyle="none")
             self.boxes[path] = (row, whisker, box, median)
-        right.set_yticks(range(len(paths)), list(reversed(paths)))
-        right.set_ylim(-0.6, max(len(paths), 1) - 0.4)
-        right.set_xlabel("log10 |g|")
+        right.set_yticks(range(len(rows)), list(reversed(rows)))
+        right.set_ylim(-0.6, max(len(rows), 1) - 0.4)
+        right.set_xlabel("log10 |gradient entry|\nbox 25-75 %, whiskers 5-95 %", fontsize=8)
         right.tick_params(labelsize=7)
         right.grid(True, axis="x", alpha=0.3)
 
     def render(self, monitor):
         history = monitor.gradient_history
-        paths = list(history.norms)[: self.MAX_PARAMETERS]
-        if tuple(paths) != self._key:
-            self._build(paths)
-            self._key = tuple(paths)
+        layers = list(history.layers)[:MAX_LAYERS]
+        rows = list(history.norms)[:MAX_ROWS]
+        key = (tuple(layers), tuple(rows))
+        if key != self._key:
+            self._build(layers, rows)
+            self._key = key
         left, right = self.left, self.right
         all_norms = []
-        for path in paths:
-            steps, norms = _thin(*history.arrays(path))
+        for layer in layers:
+            steps, norms = _thin(*history.layer_arrays(layer))
             norms = _finite(norms)
             all_norms.append(norms)
-            self.norm_lines[path].set_data(steps, norms)
-            self.norm_lines[path].set_marker("o" if steps.size < 30 else "")
+            self.norm_lines[layer].set_data(steps, norms)
+            self.norm_lines[layer].set_marker("o" if steps.size < 30 else "")
         stacked = np.concatenate(all_norms) if all_norms else np.zeros(0)
         _apply_scale(left, "log", stacked)
         threshold = monitor.vanishing_threshold
@@ -230,7 +244,7 @@ class GradientRenderer:
             left.relim(visible_only=True)
             left.autoscale_view()
         low, high = np.inf, -np.inf
-        for path in paths:
+        for path in rows:
             row, whisker, box, median = self.boxes[path]
             sample = history.latest.get(path)
             positive = sample[sample > 0] if sample is not None else np.zeros(0)
@@ -248,7 +262,7 @@ class GradientRenderer:
             right.set_xlim(low - pad, high + pad)
         right.set_title(f"|gradient| at {monitor.x_label.lower()} {history.latest_step}",
                         fontsize=10)
-        return to_png(self.fig)
+        return figure_png(self.fig)
 
 
 def montage(images, max_images=64):
@@ -271,12 +285,18 @@ def montage(images, max_images=64):
     return grid
 
 
-def images_png(images, min_width=256):
-    """Encode a montage of ``(H, W, C, N)`` images as PNG, enlarged to at least min_width."""
+def images_png(images, target=300, limit=400):
+    """Encode a montage of ``(H, W, C, N)`` images as PNG, enlarged by a whole factor.
+
+    Small images (16 x 16 digits) are enlarged so that the montage's longer side is about
+    ``target`` pixels, by an integer factor so that pixels stay sharp; the montage is never
+    enlarged beyond ``limit`` pixels on either side, and never shrunk.
+    """
     from matplotlib.image import imsave
 
     grid = montage(images)
-    scale = max(1, min(8, math.ceil(min_width / grid.shape[1])))
+    longer = max(grid.shape[0], grid.shape[1])
+    scale = max(1, min(8, round(target / longer), limit // longer))
     grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
     buffer = io.BytesIO()
     if grid.shape[2] == 1:

@@ -6,14 +6,9 @@ import base64
 import html
 import sys
 import time
-import weakref
 
 from . import _kernel
 from ._history import format_duration, format_value
-
-_live = weakref.WeakSet()
-_warm = False  # has this process drawn a figure yet (matplotlib imported, fonts loaded)?
-_hooked_shells = set()
 
 
 class Throttle:
@@ -66,21 +61,6 @@ class Throttle:
             self.last = end
 
 
-def _on_post_run_cell(result=None):
-    for view in list(_live):
-        try:
-            view.cell_finished()
-        except Exception:  # a view must never break the user's next cell
-            pass
-
-
-def _hook(shell):
-    if shell is None or id(shell) in _hooked_shells:
-        return
-    shell.events.register("post_run_cell", _on_post_run_cell)
-    _hooked_shells.add(id(shell))
-
-
 def make_view(monitor, mode):
     """Return a view for ``mode`` ("auto", "widget", "display" or "text")."""
     if mode == "auto":
@@ -122,36 +102,98 @@ def alert_text(monitor, limit=2):
     return text + (f" (+{more} more, see monitor.alerts)" if more > 0 else "")
 
 
+def notes_html(monitor):
+    """The notes (harmless, recognised patterns) and what the gradient panel leaves out, as
+    grey HTML lines, or ""."""
+    notes = monitor.notes
+    messages = [n.message for n in notes[:2]]
+    if len(notes) > 2:
+        # Usually the same cause for every layer: name the others instead of repeating it.
+        others = ", ".join(n.name for n in notes[2:])
+        messages.append(f"Likewise zero by construction: {others} (see monitor.notes).")
+    if monitor.gradient_history.num_records:
+        from ._render import omitted_note
+
+        omitted = omitted_note(monitor.gradient_history)
+        if omitted:
+            messages.append(omitted)
+    if not messages:
+        return ""
+    lines = "".join(f"<div>&#8505; {html.escape(m)}</div>" for m in messages)
+    return f"<div class='dl-monitor-notes' style='color:#555;font-size:12px'>{lines}</div>"
+
+
 class _View:
-    """Shared logic: dirty flags, throttled redraws, post-cell flush."""
+    """Shared logic: dirty flags, throttled redraws at iteration boundaries, end of the cell.
+
+    A view redraws (when its throttle allows) only where an iteration is complete: a new step
+    recorded, ``progress`` or ``status`` set, ``stop`` read by the loop. It hooks the end of
+    the cell in which the monitor changed; at that end it draws the last frame, stops the
+    monitor's clock and unhooks itself, so that later cells never redraw it (a later update
+    hooks it again).
+    """
 
     draws_figures = False
 
     def __init__(self, monitor, budget=0.03, min_interval=0.25):
         self.monitor = monitor
         self.dirty = set()
-        self.throttle = Throttle(budget=budget, min_interval=min_interval)
+        self.throttle = Throttle(budget=budget, min_interval=min_interval, clock=monitor._time)
         self.closed = False
-        _live.add(self)
-        _hook(_kernel.any_shell())
+        self.shell = _kernel.any_shell()  # looked up once: it is not cheap
+        self.attached = False
+        self.attach()
 
+    # -- the end of the cell --------------------------------------------------------------
+    def attach(self):
+        """Hook the end of the running cell (IPython's post_run_cell), once."""
+        if self.attached or self.closed or self.shell is None:
+            return
+        self.shell.events.register("post_run_cell", self._post_run_cell)
+        self.attached = True
+
+    def detach(self):
+        if self.attached:
+            try:
+                self.shell.events.unregister("post_run_cell", self._post_run_cell)
+            except ValueError:
+                pass
+            self.attached = False
+
+    def _post_run_cell(self, result=None):
+        try:
+            self.detach()
+            self.monitor._loop_ended()
+            self.cell_finished()
+        except Exception:  # a view must never break the user's next cell
+            pass
+
+    # -- updates ----------------------------------------------------------------------------
     def changed(self, what):
+        self.attach()
         self.dirty.add(what)
         if what == "stop":
             self.stop_changed()  # cheap; the figures wait for their turn
-        elif self.throttle.due():
+        elif what == "progress" and self.monitor.progress >= 100 and self.shell is None:
+            # Done, and no cell end will draw the final frame (a plain script): draw it now.
             self.refresh()
+        elif what in ("progress", "status"):
+            self.refresh_if_due()
+
+    def iteration_done(self):
+        self.refresh_if_due()
 
     def poll(self):
-        if self.dirty and self.throttle.due():
+        self.attach()
+        self.refresh_if_due()
+
+    def refresh_if_due(self):
+        if self.dirty and not self.closed and self.throttle.due():
             self.refresh()
 
     def refresh(self):
-        global _warm
         dirty, self.dirty = self.dirty, set()
-        warmup = not _warm and self.draws_figures
-        self.throttle.run(lambda: self.draw(dirty), warmup=warmup)
-        _warm = _warm or self.draws_figures
+        self.throttle.run(lambda: self.draw(dirty))
 
     def flush(self):
         if self.dirty and not self.closed:
@@ -165,16 +207,20 @@ class _View:
 
     def close(self):
         self.closed = True
-        _live.discard(self)
+        self.detach()
 
 
 class TextView(_View):
-    """Concise text lines on stderr, at most one every two seconds (plus alerts and stops)."""
+    """Concise text lines on stderr, at most one every two seconds (plus alerts and stops).
+
+    Each line is printed where an iteration is complete, so it shows that iteration's
+    metrics and info together.
+    """
 
     def __init__(self, monitor, stream=None):
         super().__init__(monitor, budget=0.01, min_interval=2.0)
         self.stream = stream
-        self.printed_alerts = set()
+        self.printed = set()
 
     def show(self):
         self.dirty.add("show")
@@ -183,19 +229,28 @@ class TextView(_View):
         stream = self.stream if self.stream is not None else sys.stderr
         print(line, file=stream, flush=True)
 
+    def _print_flags(self):
+        flags = [("warning", a.kind, a.name, a.message) for a in self.monitor.alerts]
+        flags += [("note", "note", n.name, n.message) for n in self.monitor.notes]
+        for label, kind, name, message in flags:
+            if (kind, name) not in self.printed:
+                self.printed.add((kind, name))
+                self._write(f"{label}: {message}")
+
     def changed(self, what):
+        self.attach()
         self.dirty.add(what)
-        new_alerts = [a for a in self.monitor.alerts
-                      if (a.kind, a.name) not in self.printed_alerts]
-        final = what == "progress" and self.monitor.progress >= 100
-        if new_alerts or what == "stop" or final or self.throttle.due():
+        self._print_flags()
+        monitor = self.monitor
+        over = monitor.progress >= 100 or monitor._stop
+        if what == "stop" or (what == "progress" and monitor.progress >= 100) \
+                or (what == "status" and over):
             self.refresh()
+        elif what in ("progress", "status"):
+            self.refresh_if_due()
 
     def draw(self, dirty):
-        for alert in self.monitor.alerts:
-            if (alert.kind, alert.name) not in self.printed_alerts:
-                self.printed_alerts.add((alert.kind, alert.name))
-                self._write(f"warning: {alert.message}")
+        self._print_flags()
         line = summary_line(self.monitor)
         if "stop" in dirty and self.monitor._stop:
             line += " | stop requested"
@@ -218,11 +273,12 @@ class _Rendered(_View):
         self.frames = 0
 
     def _first_render(self):
-        """Draw every panel once, through the throttle (its cost counts against the budget)."""
-        global _warm
+        """Draw every panel once, through the throttle. The first figure of the process also
+        imports matplotlib and loads its fonts (about a second, once): that is not charged
+        against the redraw budget; later monitors' first frames are."""
         dirty, self.dirty = self.dirty | {"metrics", "gradients", "images"}, set()
-        self.throttle.run(lambda: self.render(dirty), warmup=not _warm)
-        _warm = True
+        cold = "matplotlib.backends.backend_agg" not in sys.modules
+        self.throttle.run(lambda: self.render(dirty), warmup=cold)
 
     def render(self, dirty):
         from ._render import images_png
@@ -264,6 +320,7 @@ class _Rendered(_View):
             f"</div>"
             f"<table style='font-size:12px'>{rows}</table>"
             f"{images[0] if images else ''}{''.join(images[1:-1]) if len(images) > 2 else ''}"
+            f"{notes_html(monitor)}"
             f"{('<div>' + esc(title) + '</div>') if title else ''}"
             f"{images[-1] if len(images) > 1 else ''}"
             "</div>")
@@ -307,18 +364,19 @@ class WidgetView(_Rendered):
     """
 
     grace = 3.0
+    pump_interval = 0.05
 
     def __init__(self, monitor):
         super().__init__(monitor)
         import ipywidgets as W
 
         self.pump = _kernel.get_pump()
-        self.read_in_cell = False
+        self.live = False  # a loop in the running cell reads monitor.stop
         self.accepting_clicks = True
         self.handle = None
         self.shown_at = None
         self.seen_widget = False
-        self.last_pump = 0.0
+        self.last_pump = -float("inf")
         compact = W.Layout(margin="0 6px 0 0")
         self.bar = W.FloatProgress(value=monitor.progress, min=0, max=100,
                                    layout=W.Layout(width="260px", margin="0 6px 0 0"))
@@ -329,20 +387,24 @@ class WidgetView(_Rendered):
                                layout=W.Layout(width="90px"))
         self.button.on_click(self._clicked)
         self.status = W.HTML(layout=W.Layout(margin="2px 0"))
+        # Images get their PNG's own pixel width (a flex column would stretch them to the
+        # full width, e.g. a 336 px sample grid to about 800 px tall).
         self.metrics_image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.info = W.HTML(layout=W.Layout(margin="4px 0 0 12px", min_width="140px"))
         self.gradients_image = W.Image(format="png",
                                        layout=W.Layout(max_width="100%", display="none"))
+        self.notes = W.HTML(layout=W.Layout(display="none"))
         self.images_title = W.HTML()
-        self.images_image = W.Image(format="png")
+        self.images_image = W.Image(format="png", layout=W.Layout(max_width="100%"))
         self.images_box = W.VBox([self.images_title, self.images_image],
-                                 layout=W.Layout(display="none"))
+                                 layout=W.Layout(display="none", align_items="flex-start"))
         header = W.HBox([self.bar, self.bar_text, self.elapsed, self.button],
                         layout=W.Layout(align_items="center"))
         body = W.HBox([self.metrics_image, self.info], layout=W.Layout(align_items="flex-start"))
-        self.root = W.VBox([header, self.status, body, self.gradients_image, self.images_box],
+        self.root = W.VBox([header, self.status, body, self.gradients_image, self.notes,
+                            self.images_box],
                            layout=W.Layout(border="1px solid #ddd", padding="6px",
-                                           max_width="980px"))
+                                           max_width="980px", align_items="flex-start"))
         self.root.add_class("dl-monitor-root")
         self.button.add_class("dl-monitor-stop")
         self.metrics_image.add_class("dl-monitor-metrics")
@@ -358,7 +420,7 @@ class WidgetView(_Rendered):
             self.seen_widget = True
         if self.seen_widget:
             return "widget"
-        if self.shown_at is not None and time.perf_counter() - self.shown_at > self.grace:
+        if self.shown_at is not None and self.monitor._time() - self.shown_at > self.grace:
             return "none"
         return "unknown"
 
@@ -369,24 +431,25 @@ class WidgetView(_Rendered):
         self._push_images()
         bundle = self.bundle(self.root)
         self.handle = display(bundle, raw=True, display_id=True)
-        self.shown_at = time.perf_counter()
+        self.shown_at = self.monitor._time()
 
     # -- updates ------------------------------------------------------------------------------
-    pump_interval = 0.05
-
     def poll(self):
+        self.attach()
         if self.pump is not None:
-            now = time.perf_counter()
+            now = self.monitor._time()
             if now - self.last_pump >= self.pump_interval:
                 self.pump.pump()
-                self.last_pump = time.perf_counter()
-        if not self.read_in_cell:
-            self.read_in_cell = True
+                self.last_pump = self.monitor._time()
+        if not self.live:
+            # A loop reads monitor.stop: (again) a running loop that the button can end.
+            self.live = True
             self.accepting_clicks = True
             if not self.monitor._stop:
                 self.button.disabled = False
+                self.button.layout.display = None
         if not self.monitor._stop:  # once stopped, the loop ends: draw after the cell
-            super().poll()
+            self.refresh_if_due()
 
     def draw(self, dirty):
         heavy = dirty & {"metrics", "gradients", "images"}
@@ -399,14 +462,21 @@ class WidgetView(_Rendered):
         if self.handle is not None and self.front_end == "none":
             self.handle.update(self.bundle(self.root), raw=True)
 
+    @staticmethod
+    def _set_image(image, png):
+        from .figures import png_size
+
+        image.value = png
+        image.layout.width = f"{png_size(png)[0]}px"
+
     def _push_images(self):
         if self.pngs["metrics"] is not None:
-            self.metrics_image.value = self.pngs["metrics"]
+            self._set_image(self.metrics_image, self.pngs["metrics"])
         if self.pngs["gradients"] is not None:
-            self.gradients_image.value = self.pngs["gradients"]
+            self._set_image(self.gradients_image, self.pngs["gradients"])
             self.gradients_image.layout.display = None
         if self.pngs["images"] is not None:
-            self.images_image.value = self.pngs["images"]
+            self._set_image(self.images_image, self.pngs["images"])
             title = self.monitor.images[1]
             self.images_title.value = f"<b>{html.escape(title)}</b>" if title else ""
             self.images_box.layout.display = None
@@ -429,6 +499,9 @@ class WidgetView(_Rendered):
             f"{html.escape(format_value(values[-1])) if values else '&ndash;'}</td></tr>"
             for name, values in monitor._info_values.items())
         self.info.value = f"<table style='font-size:13px'>{rows}</table>" if rows else ""
+        notes = notes_html(monitor)
+        self.notes.value = notes
+        self.notes.layout.display = None if notes else "none"
 
     def stop_changed(self):
         self.button.disabled = True
@@ -442,12 +515,15 @@ class WidgetView(_Rendered):
     def cell_finished(self):
         if self.pump is not None and self.front_end == "unknown":
             self.pump.pump()
-        if self.read_in_cell and self.pump is not None:
-            # The loop that read monitor.stop is over: a click arriving now must not stop
-            # the next run, so the button rests until a cell reads monitor.stop again.
-            self.read_in_cell = False
-            self.accepting_clicks = False
+        self.live = False
+        monitor = self.monitor
+        if self.pump is not None or monitor.progress >= 100 or monitor._stop:
+            # The loop is over: the button goes, and a click arriving now must not stop
+            # the next run. Without a pump a click made during the loop arrives only now,
+            # so the button stays for a loop that continues in a later cell.
+            self.accepting_clicks = self.pump is None
             self.button.disabled = True
+            self.button.layout.display = "none"
         if self.front_end == "widget" and self.pump is not None:
             # Draw the final frame right after the cell has replied, so that a Stop click
             # ends the cell without waiting for the figure.
@@ -460,6 +536,6 @@ class WidgetView(_Rendered):
     def close(self):
         super().close()
         for widget in (self.bar, self.bar_text, self.elapsed, self.button, self.status,
-                       self.metrics_image, self.info, self.gradients_image, self.images_title,
-                       self.images_image, self.images_box, self.root):
+                       self.metrics_image, self.info, self.gradients_image, self.notes,
+                       self.images_title, self.images_image, self.images_box, self.root):
             widget.close()

@@ -3,6 +3,7 @@
 import math
 import numbers
 import statistics
+import time
 from collections import namedtuple
 
 import numpy as np
@@ -10,10 +11,21 @@ import numpy as np
 from .._checks import choice, describe, fail
 from ._history import GradientHistory, MetricHistory, Stopwatch, _to_array, _to_float
 
-__all__ = ["TrainingProgressMonitor"]
+__all__ = ["TrainingProgressMonitor", "recordMetrics", "updateInfo", "groupSubPlot", "yscale"]
 
 Alert = namedtuple("Alert", ["kind", "name", "step", "message"])
 Alert.__doc__ = """A flagged problem: ``kind`` is "vanishing", "exploding" or "non-finite"."""
+
+Note = namedtuple("Note", ["name", "step", "message"])
+Note.__doc__ = """A recognised harmless pattern, e.g. a gradient that is zero by construction."""
+
+#: Layers that subtract a mean over (at least) the positions a per-channel bias is added to,
+#: so that a bias feeding them has no effect on the loss and a zero gradient.
+NORMALIZATIONS = ("batchNormalizationLayer", "instanceNormalizationLayer",
+                  "groupNormalizationLayer", "layerNormalizationLayer")
+#: A bias gradient this many times smaller than its layer's weight gradient is zero up to
+#: rounding (float32 rounding leaves about 1e-7 of the summed terms, far below this).
+ZERO_RATIO = 1e-4
 
 _SCALES = ("linear", "log")
 
@@ -82,6 +94,9 @@ class TrainingProgressMonitor:
         Names of the text fields shown in the info table (epoch, learning rate, ...).
     x_label : str, default "Iteration"
         Label of the plots' x axis and of the step in text output.
+    clock : callable, optional
+        A function returning seconds (default ``time.perf_counter``) for the elapsed time and
+        for pacing the redraws; pass a fake clock to replay or test a run deterministically.
 
     Attributes
     ----------
@@ -102,10 +117,18 @@ class TrainingProgressMonitor:
         Each info field's values in update order (the latest last).
     alerts : list of Alert
         Flagged problems: vanishing or exploding gradients, non-finite metric values.
+    notes : list of Note
+        Recognised harmless patterns, shown in grey (not as alerts): a parameter whose
+        gradient is zero by construction, e.g. a bias followed by a batch normalization.
     metric_times : dict of str to ndarray
-        When each value was recorded, in seconds since the monitor was created.
+        When each value was recorded, in seconds of running time (see ``elapsed_time``).
     elapsed_time : float
-        Seconds since the monitor was created.
+        Seconds the loop has run: the clock starts when the monitor is created and stops when
+        the loop is over (the cell that ran it ended, progress reached 100, or Stop was
+        pressed); it resumes if the monitor records again (a loop continued in a later cell).
+    widget : ipywidgets.Widget or None
+        The live widget once the monitor is shown in JupyterLab (for embedding it in your own
+        layout), else None.
     vanishing_threshold : float, default 1e-7
         A parameter whose gradient norm falls below this is flagged as vanishing.
     growth_factor : float, default 1e3
@@ -137,19 +160,37 @@ class TrainingProgressMonitor:
     Figures are drawn with ``matplotlib.figure.Figure`` and the Agg canvas, never pyplot, so
     nothing leaks into ``plt`` and no figure is closed or shown behind the learner's back.
 
-    The view appears at the first update (or at :meth:`show`), not at construction.
+    The view appears at the first update (or at :meth:`show`), not at construction. It is
+    redrawn (throttled) when an iteration completes: when a new step is recorded, when
+    ``progress`` or ``status`` is set, and when the loop reads ``stop``; so each frame shows
+    one iteration's metrics and info together. When the loop is over (its cell ends) the last
+    frame is drawn, the clock stops and the Stop button disappears; later cells never redraw
+    it.
 
     MATLAB compatibility
     --------------------
-    ``trainingProgressMonitor(Metrics=..., Info=..., XLabel=...)``. Properties and methods map
-    to snake_case: ``Progress`` -> ``progress``, ``Status`` -> ``status``, ``Stop`` -> ``stop``,
-    ``MetricData`` -> ``metric_data``, ``InfoData`` -> ``info_data``, ``recordMetrics`` ->
-    :meth:`record_metrics`, ``updateInfo`` -> :meth:`update_info`, ``groupSubPlot`` ->
-    :meth:`group_subplot`, ``yscale(monitor, name, "log")`` -> :meth:`yscale`. The struct forms
-    ``recordMetrics(monitor, step, s)`` and ``updateInfo(monitor, s)`` take a dict. Additions:
-    :meth:`record_gradients` (gradient norms and distributions, with vanishing/exploding
-    alerts), :meth:`show_images`, :meth:`request_stop`, :attr:`alerts`. ``Visible`` has no
-    equivalent; the view is shown at the first update.
+    ``trainingProgressMonitor(Metrics=..., Info=..., XLabel=...)``. Properties map to
+    snake_case: ``Progress`` -> ``progress``, ``Status`` -> ``status``, ``Stop`` -> ``stop``,
+    ``MetricData`` -> ``metric_data``, ``InfoData`` -> ``info_data``, ``XLabel`` ->
+    ``x_label``.
+
+    MATLAB's four functions work in both of MATLAB's call forms and under the Python name:
+
+    - ``recordMetrics(monitor, step, ...)`` (``dl.recordMetrics``),
+      ``monitor.recordMetrics(step, ...)`` and :meth:`record_metrics`;
+    - ``updateInfo(monitor, ...)``, ``monitor.updateInfo(...)`` and :meth:`update_info`;
+    - ``groupSubPlot(monitor, name, metrics)``, ``monitor.groupSubPlot(...)`` and
+      :meth:`group_subplot`;
+    - ``yscale(monitor, name, "log")`` and :meth:`yscale`.
+
+    They are the same function (errors name the Python one). This follows the library's rule:
+    MATLAB's function names verbatim (``dl.forward(net, X)``), Python names for what is ours.
+    The struct forms ``recordMetrics(monitor, step, s)`` and ``updateInfo(monitor, s)`` take
+    a dict. Additions: :meth:`record_gradients` (gradient norms and distributions, with
+    vanishing/exploding alerts and notes on gradients that are zero by construction),
+    :meth:`show_images`, :meth:`request_stop`, :attr:`alerts`, :attr:`notes`,
+    :attr:`widget`, ``clock``. ``Visible`` has no equivalent; the view is shown at the first
+    update.
 
     Examples
     --------
@@ -165,7 +206,7 @@ class TrainingProgressMonitor:
     False
     """
 
-    def __init__(self, metrics=("Loss",), info=(), x_label="Iteration"):
+    def __init__(self, metrics=("Loss",), info=(), x_label="Iteration", *, clock=None):
         func = "TrainingProgressMonitor"
         self._metrics = _names(func, "metrics", metrics)
         self._info = _names(func, "info", info) if info != () else ()
@@ -176,7 +217,11 @@ class TrainingProgressMonitor:
         if not isinstance(x_label, str):
             raise fail(func, "x_label", "must be a string", describe(x_label), cls=TypeError)
         self._x_label = x_label
-        self._clock = Stopwatch()
+        if clock is not None and not callable(clock):
+            raise fail(func, "clock", "must be a function returning seconds", describe(clock),
+                       "For example clock=time.perf_counter.", cls=TypeError)
+        self._time = clock if clock is not None else time.perf_counter
+        self._clock = Stopwatch(self._time)
         self._histories = {name: MetricHistory(name) for name in self._metrics}
         self._info_values = {name: [] for name in self._info}
         self._groups = {}
@@ -187,6 +232,8 @@ class TrainingProgressMonitor:
         self._status = ""
         self._stop = False
         self._alerts = {}
+        self._notes = {}
+        self._latest_step = None
         self.vanishing_threshold = 1e-7
         self.growth_factor = 1e3
         self._redraw_budget = 0.03
@@ -230,6 +277,10 @@ class TrainingProgressMonitor:
             raise fail("progress", "value", "must be between 0 and 100", number,
                        "It is a percentage, e.g. 100 * iteration / num_iterations.")
         self._progress = number
+        if number >= 100.0:
+            self._clock.pause()  # done: the clock shows the training time from now on
+        else:
+            self._clock.resume()
         self._changed("progress")
 
     @property
@@ -245,8 +296,11 @@ class TrainingProgressMonitor:
 
     @property
     def stop(self):
-        if not self._stop and self._view is not None:
-            self._view.poll()
+        if not self._stop:
+            if self._progress < 100:
+                self._clock.resume()  # a loop reads stop: it runs (again)
+            if self._view is not None:
+                self._view.poll()
         return self._stop
 
     @property
@@ -281,8 +335,16 @@ class TrainingProgressMonitor:
         return sorted(self._alerts.values(), key=lambda a: (a.step, a.kind, a.name))
 
     @property
+    def notes(self):
+        return sorted(self._notes.values(), key=lambda n: (n.step, n.name))
+
+    @property
     def elapsed_time(self):
         return self._clock.elapsed()
+
+    @property
+    def widget(self):
+        return getattr(self._view, "root", None)
 
     @property
     def groups(self):
@@ -348,6 +410,11 @@ class TrainingProgressMonitor:
                    f"TrainingProgressMonitor(metrics=({', '.join(map(repr, self._metrics))}, "
                    f"{name!r})).")
             parsed[name] = self._scalar(func, name, value)
+        if self._latest_step is not None and step != self._latest_step \
+                and self._view is not None:
+            self._view.iteration_done()  # the previous iteration is complete: a good frame
+        self._latest_step = step
+        self._clock.resume()
         elapsed = self.elapsed_time
         for name, number in parsed.items():
             self._histories[name].append(step, number, elapsed)
@@ -513,7 +580,7 @@ class TrainingProgressMonitor:
                 seen.update(members)
         return panels
 
-    def record_gradients(self, step, grads):
+    def record_gradients(self, step, grads, network=None):
         """Record per-parameter gradient norms and the latest gradient distribution.
 
         Parameters
@@ -523,6 +590,11 @@ class TrainingProgressMonitor:
         grads : container of arrays
             What ``dlgradient`` returned: a dict, ``Learnables``, list or tuple (nested),
             whose leaves are dlarrays or NumPy arrays.
+        network : dlnetwork or container of dlnetworks, optional
+            The network(s) the gradients belong to, in the same container layout as
+            ``grads`` (``{"G": net_G, "D": net_D}`` for ``{"G": grads_G, "D": grads_D}``).
+            Its graph tells which biases feed a normalization layer: their gradient is zero
+            by construction, and they get a note instead of an alert.
 
         Returns
         -------
@@ -532,12 +604,25 @@ class TrainingProgressMonitor:
         ------
         ValueError
             If ``grads`` holds no numeric array.
+        TypeError
+            If ``network`` is neither a dlnetwork nor a dict, list or tuple of them.
 
         Notes
         -----
         A parameter is flagged as *vanishing* when its gradient norm is below
         :attr:`vanishing_threshold`, and as *exploding* when the norm is not finite or more
         than :attr:`growth_factor` times the median of its last ten norms.
+
+        A vanishing gradient that is zero *by construction* is not a training problem and
+        gets a :attr:`notes` entry (shown in grey) instead of an alert:
+
+        - a ``Bias`` whose layer feeds only a normalization layer (batch, instance, group or
+          layer normalization), read from ``network``'s graph: the normalization subtracts
+          a mean that the bias shifts by the same amount, so the loss ignores the bias;
+        - without a graph, a bias (a path ending in ``Bias``) whose gradient is more than
+          10 000 times smaller than that of its layer's ``Weights``, which still learn:
+          the loss does not change when the bias shifts (a normalization follows it, or the
+          loss depends only on differences of outputs, as a Wasserstein critic's does).
 
         Examples
         --------
@@ -546,15 +631,20 @@ class TrainingProgressMonitor:
         >>> m.record_gradients(1, {"W": np.full((2, 2), 1e-9), "b": np.ones(2)})
         >>> [a.message for a in m.alerts]
         ['vanishing gradient: W has norm 2e-09 < 1e-07 at iteration 1']
+        >>> m.record_gradients(2, {"fc": {"Weights": np.ones((2, 2)), "Bias": np.zeros(2)}})
+        >>> [n.name for n in m.notes], len(m.alerts)
+        (['fc.Bias'], 1)
         """
         func = "record_gradients"
         step = _step(func, step)
+        normalized = _normalized_biases(func, network) if network is not None else {}
         previous = {path: [n for _, n in pairs[-10:] if math.isfinite(n)]
                     for path, pairs in self._gradients.norms.items()}
         norms = self._gradients.record(step, grads)
         if not norms:
             raise fail(func, "grads", "must contain at least one numeric array",
                        describe(grads), "Pass the gradients returned by dlgradient.")
+        self._clock.resume()
         where = f"at {self._x_label.lower()} {step}"
         for path, norm in norms.items():
             if not math.isfinite(norm):
@@ -562,9 +652,13 @@ class TrainingProgressMonitor:
                             f"exploding gradient: {path} is not finite {where}")
                 continue
             if norm < self.vanishing_threshold:
-                self._alert("vanishing", path, step,
-                            f"vanishing gradient: {path} has norm {norm:.3g} < "
-                            f"{self.vanishing_threshold:.3g} {where}")
+                reason = self._zero_by_construction(path, norm, norms, normalized)
+                if reason:
+                    self._notes[path] = Note(path, step, reason)
+                else:
+                    self._alert("vanishing", path, step,
+                                f"vanishing gradient: {path} has norm {norm:.3g} < "
+                                f"{self.vanishing_threshold:.3g} {where}")
             recent = previous.get(path, [])
             if len(recent) >= 3:
                 median = statistics.median(recent)
@@ -573,6 +667,27 @@ class TrainingProgressMonitor:
                                 f"exploding gradient: {path} norm grew {norm / median:.3g}x "
                                 f"to {norm:.3g} {where}")
         self._changed("gradients")
+
+    def _zero_by_construction(self, path, norm, norms, normalized):
+        """Why ``path``'s tiny gradient is zero by construction, or "" if it may be a problem."""
+        if path in normalized:
+            layer, constructor = normalized[path]
+            return (f"{path}: gradient zero by construction (norm {norm:.2g}): it feeds "
+                    f"{layer} ({constructor}), whose mean subtraction cancels any shift the "
+                    f"bias adds. Harmless; MATLAB's networks carry the same bias.")
+        head, _, leaf = path.rpartition(".")
+        if leaf.lower() != "bias":
+            return ""
+        sibling = next((p for p in norms if p.rpartition(".")[0] == head
+                        and p.rpartition(".")[2].lower() == "weights"), None)
+        weights = norms.get(sibling, math.nan)
+        if not (math.isfinite(weights) and weights >= self.vanishing_threshold
+                and norm <= ZERO_RATIO * weights):
+            return ""
+        return (f"{path}: gradient zero by construction (norm {norm:.2g}, while "
+                f"{sibling} has {weights:.2g} and learns): the loss ignores a shift of this "
+                f"bias, as when a normalization follows it or the loss depends only on "
+                f"differences of outputs. Harmless.")
 
     def show_images(self, images, title=None):
         """Show a grid of images (GAN samples, reconstructions), replacing the previous grid.
@@ -630,6 +745,7 @@ class TrainingProgressMonitor:
         None
         """
         self._stop = True
+        self._clock.pause()
         self._changed("stop", False)
 
     def show(self, mode="auto"):
@@ -687,10 +803,184 @@ class TrainingProgressMonitor:
 
     def _on_stop_clicked(self):
         self._stop = True
+        self._clock.pause()
         self._changed("stop", False)
+
+    def _loop_ended(self):
+        """Called by the view when the cell that ran the loop ends: the clock stops."""
+        self._clock.pause()
+
+    # MATLAB's dot-call spellings of its functions (the same methods).
+    recordMetrics = record_metrics
+    updateInfo = update_info
+    groupSubPlot = group_subplot
 
     def __repr__(self):
         counts = ", ".join(f"{n}: {len(h)}" for n, h in self._histories.items())
         return (f"TrainingProgressMonitor(metrics={self._metrics!r}, info={self._info!r}, "
                 f"x_label={self._x_label!r}) <{counts}; progress {self._progress:g}%; "
                 f"stop={self._stop}>")
+
+
+def _normalized_biases(func, network, prefix=""):
+    """``{bias path: (normalization layer, its constructor)}`` from a network's graph."""
+    from ..nn import dlnetwork  # nn is below the monitor; imported when a network is given
+
+    def join(name):
+        return f"{prefix}.{name}" if prefix else str(name)
+
+    if isinstance(network, dlnetwork):
+        layers = {layer.name: layer for layer in network.layers}
+        consumers = {}
+        for source, destination in network.connections:
+            consumers.setdefault(source.split("/")[0], []).append(destination.split("/")[0])
+        found = {}
+        for name, destinations in consumers.items():
+            target = layers.get(destinations[0])
+            if len(destinations) == 1 and getattr(target, "constructor", "") in NORMALIZATIONS:
+                found[join(f"{name}.Bias")] = (target.name, target.constructor)
+        return found
+    if isinstance(network, dict):
+        found = {}
+        for key, value in network.items():
+            found.update(_normalized_biases(func, value, join(key)))
+        return found
+    if isinstance(network, (list, tuple)):
+        found = {}
+        for index, value in enumerate(network):
+            found.update(_normalized_biases(func, value, f"{prefix}[{index}]"))
+        return found
+    raise fail(func, "network", "must be a dlnetwork or a dict, list or tuple of them",
+               describe(network), "Pass the network the gradients belong to, e.g. network=net.",
+               cls=TypeError)
+
+
+def _monitor(func, monitor):
+    if not isinstance(monitor, TrainingProgressMonitor):
+        raise fail(func, "monitor", "must be a TrainingProgressMonitor", describe(monitor),
+                   "Create one with monitor = dl.TrainingProgressMonitor(metrics=...).",
+                   cls=TypeError)
+    return monitor
+
+
+def recordMetrics(monitor, step, values=None, /, **metrics):
+    """MATLAB's ``recordMetrics(monitor, step, Name=value)``: see
+    :meth:`TrainingProgressMonitor.record_metrics`.
+
+    Parameters
+    ----------
+    monitor : TrainingProgressMonitor
+    step : int or float
+    values : dict, optional
+        MATLAB's struct form.
+    **metrics : scalar
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    TypeError
+        If ``monitor`` is not a TrainingProgressMonitor (and as ``record_metrics``).
+
+    Examples
+    --------
+    >>> import dlnotebooks as dl
+    >>> monitor = dl.TrainingProgressMonitor(metrics=("Loss",))
+    >>> dl.recordMetrics(monitor, 1, Loss=0.5)
+    >>> monitor.metric_data["Loss"][1]
+    array([0.5])
+    """
+    _monitor("recordMetrics", monitor).record_metrics(step, values, **metrics)
+
+
+def updateInfo(monitor, values=None, /, **info):
+    """MATLAB's ``updateInfo(monitor, Name=value)``: see
+    :meth:`TrainingProgressMonitor.update_info`.
+
+    Parameters
+    ----------
+    monitor : TrainingProgressMonitor
+    values : dict, optional
+        MATLAB's struct form.
+    **info : any
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    TypeError
+        If ``monitor`` is not a TrainingProgressMonitor (and as ``update_info``).
+
+    Examples
+    --------
+    >>> import dlnotebooks as dl
+    >>> monitor = dl.TrainingProgressMonitor(info=("Epoch",))
+    >>> dl.updateInfo(monitor, Epoch=2)
+    >>> monitor.info_data
+    {'Epoch': [2]}
+    """
+    _monitor("updateInfo", monitor).update_info(values, **info)
+
+
+def groupSubPlot(monitor, name, metrics):
+    """MATLAB's ``groupSubPlot(monitor, groupName, metricNames)``: see
+    :meth:`TrainingProgressMonitor.group_subplot`.
+
+    Parameters
+    ----------
+    monitor : TrainingProgressMonitor
+    name : str
+    metrics : str or sequence of str
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    TypeError
+        If ``monitor`` is not a TrainingProgressMonitor (and as ``group_subplot``).
+
+    Examples
+    --------
+    >>> import dlnotebooks as dl
+    >>> monitor = dl.TrainingProgressMonitor(metrics=("TrainLoss", "ValLoss"))
+    >>> dl.groupSubPlot(monitor, "Loss", ["TrainLoss", "ValLoss"])
+    >>> monitor.groups
+    {'Loss': ('TrainLoss', 'ValLoss')}
+    """
+    _monitor("groupSubPlot", monitor).group_subplot(name, metrics)
+
+
+def yscale(monitor, name, scale):
+    """MATLAB's ``yscale(monitor, name, scale)``: see :meth:`TrainingProgressMonitor.yscale`.
+
+    Parameters
+    ----------
+    monitor : TrainingProgressMonitor
+    name : str
+        A metric or a group.
+    scale : {"linear", "log"}
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    TypeError
+        If ``monitor`` is not a TrainingProgressMonitor (and as the method).
+
+    Examples
+    --------
+    >>> import dlnotebooks as dl
+    >>> monitor = dl.TrainingProgressMonitor()
+    >>> dl.yscale(monitor, "Loss", "log")
+    >>> monitor.scale_of("Loss")
+    'log'
+    """
+    _monitor("yscale", monitor).yscale(name, scale)

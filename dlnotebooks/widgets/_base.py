@@ -1,11 +1,7 @@
 """Shared plumbing of the explorers: a control panel, one PNG image, redraw on change."""
 
-from ..monitor._render import _figure, to_png
-
-
-def new_figure(width, height):
-    """A matplotlib Figure on an Agg canvas (no pyplot state)."""
-    return _figure(width, height)
+# The explorers draw as the monitor does: Figure + Agg, never pyplot (see monitor.figures).
+from ..monitor.figures import figure_png, new_figure  # noqa: F401  (new_figure: for subclasses)
 
 
 class Explorer:
@@ -49,7 +45,7 @@ class Explorer:
         try:
             self.result = self._compute(**self.values())
             fig = self._draw(self.result)
-            self.image.value = to_png(fig)
+            self.image.value = figure_png(fig)
             self.message.value = ""
         except (ValueError, FloatingPointError) as error:
             self.message.value = f"<span style='color:#b00000'>{error}</span>"

@@ -201,6 +201,18 @@ class LabPage:
             f"() => window.__dl.srcs.filter(s => s.startsWith('blob:')).length >= {count}",
             timeout=timeout * 1000)
 
+    def monitor_state(self, index):
+        """What the monitor in code cell ``index`` shows: its text, and whether a Stop button
+        is visible."""
+        return self.page.evaluate(
+            """(i) => { const root = document.querySelectorAll('.jp-CodeCell')[i]
+                          .querySelector('.dl-monitor-root');
+                        if (!root) return null;
+                        const stop = root.querySelector('.dl-monitor-stop');
+                        return {text: root.innerText,
+                                stop_visible: !!(stop && stop.offsetParent !== null)}; }""",
+            index)
+
     def click_stop(self):
         button = self.page.locator(".widget-button", has_text="Stop").first
         button.click(timeout=10_000)

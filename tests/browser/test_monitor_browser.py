@@ -1,6 +1,7 @@
 """The monitor in a real JupyterLab + Chromium: live plot updates, Stop, queued cells, interrupt."""
 
 import json
+import re
 import time
 
 from .lab import LabPage
@@ -20,19 +21,45 @@ def test_stop_button_ends_running_loop(browser, lab, notebook_copy, screenshots)
         page.screenshot("monitor-running")
         page.screenshot("monitor-widget-running", ".dl-monitor-root")
         page.click_stop()
-        page.wait_done(TRAIN_CELL, timeout=10)
+        page.wait_done(TRAIN_CELL, timeout=60)
         timings = page.timings()
         click_to_done_ms = timings["done"][str(TRAIN_CELL)] - timings["click"]
         print(f"\nStop click -> cell done: {click_to_done_ms:.0f} ms")
         (screenshots / "stop-timing.json").write_text(json.dumps(
             {"click_to_done_ms": click_to_done_ms,
              "image_sources": len(page.image_sources())}))
-        assert 0 <= click_to_done_ms < 2000
+        # What is required is that Stop ends the loop while the cell runs: without it the
+        # loop runs on for up to 300 s. A working Stop ends the cell in 35-200 ms on a quiet
+        # machine (design/STOP-BUTTON.md); 30 s leaves a factor of 150 for a loaded 2-core
+        # machine and is still ten times shorter than the loop would run, so the limit
+        # separates "Stop works" from "Stop does not" without depending on the machine.
+        assert 0 <= click_to_done_ms < 30_000
         # The queued cells ran afterwards, once each and in order; no warnings, no figures.
-        page.wait_done(4, timeout=20)
+        page.wait_done(4, timeout=60)
         result = page.output_text(4)
         assert "RESULT ['train', 'A', 'B'] True True True [] 0" in result, result
         assert page.prompts()[2:5] == sorted(page.prompts()[2:5]), page.prompts()
+        # After the loop: no Stop button, and the clock and the plots stay as they are while
+        # later cells run (the final frame is drawn just after the cell's reply: wait for it).
+        time.sleep(2.0)
+        after = page.monitor_state(TRAIN_CELL)
+        assert after is not None and not after["stop_visible"], after
+        elapsed = re.search(r"elapsed (\d+:\d\d:\d\d)", after["text"]).group(1)
+        sources = len(page.image_sources())
+        prompt = page.prompts()[2]
+        page.page.evaluate(
+            "() => { const nb = window.jupyterapp.shell.currentWidget.content;"
+            " nb.activeCellIndex = 2; }")
+        time.sleep(1.5)  # a ticking clock would now show at least one more second
+        page.command("notebook:run-cell")
+        page.page.wait_for_function(
+            "([i, p]) => { const q = document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')"
+            "[i]; return q && /\\[\\d+\\]/.test(q.textContent) && q.textContent.trim() !== p; }",
+            arg=[2, prompt], timeout=30_000)
+        time.sleep(1.5)
+        later = page.monitor_state(TRAIN_CELL)
+        assert f"elapsed {elapsed}" in later["text"], (elapsed, later["text"])
+        assert len(page.image_sources()) == sources and not later["stop_visible"]
         page.screenshot("monitor-stopped", ".dl-monitor-root")
         page.screenshot("notebook-after-stop")
         assert not page.errors, page.errors
