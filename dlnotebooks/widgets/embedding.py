@@ -133,7 +133,7 @@ class EmbeddingScatter(Explorer):
         return {"points": points, "explained": explained, "highlight": highlight}
 
     def _draw(self, result):
-        from ..monitor._render import COLORS
+        from ..monitor.figures import COLORS
 
         markers = "os^Dv<>pP*X"
         fig = new_figure(6.0, 4.4)

@@ -181,7 +181,7 @@ class InitializationExplorer(Explorer):
         return init_statistics(initializer, depth, activation, width=width, batch_size=128)
 
     def _draw(self, s):
-        from ..monitor._render import COLORS
+        from ..monitor.figures import COLORS
 
         fig = new_figure(10.5, 3.0)
         fig.subplots_adjust(left=0.07, right=0.98, bottom=0.17, top=0.88, wspace=0.35)

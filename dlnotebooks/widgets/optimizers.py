@@ -229,7 +229,7 @@ class OptimizerExplorer(Explorer):
                 for name in optimizers}
 
     def _draw(self, result):
-        from ..monitor._render import COLORS, STYLES
+        from ..monitor.figures import COLORS, STYLES
 
         surface = self.controls["surface"].value
         formula, _, (x0, x1, y0, y1), minimum = SURFACES[surface]

@@ -118,7 +118,7 @@ class ScheduleExplorer(Explorer):
         return {name: schedule_curve(name, **params) for name in schedules}
 
     def _draw(self, result):
-        from ..monitor._render import COLORS, STYLES
+        from ..monitor.figures import COLORS, STYLES
 
         fig = new_figure(7.0, 3.4)
         fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.9)
