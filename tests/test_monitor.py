@@ -639,3 +639,11 @@ def test_repr_summarises_state(quiet):
     monitor = dl.TrainingProgressMonitor()
     monitor.record_metrics(1, Loss=1.0)
     assert "Loss: 1" in repr(monitor) and "stop=False" in repr(monitor)
+
+
+def test_matlab_name_value_options_are_answered_with_the_python_keyword():
+    with pytest.raises(TypeError, match=r"TrainingProgressMonitor: option XLabel is not known.*"
+                                        r"Did you mean x_label='Epoch'"):
+        dl.TrainingProgressMonitor(metrics=("Loss",), XLabel="Epoch")
+    with pytest.raises(TypeError, match=r"'Name', value pair.*metrics="):
+        dl.TrainingProgressMonitor("Metrics", ("Loss",))

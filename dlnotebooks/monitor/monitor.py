@@ -8,7 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .._checks import choice, describe, fail
+from .._checks import choice, describe, fail, matlab_names
 from ._history import GradientHistory, MetricHistory, Stopwatch, _to_array, _to_float
 
 __all__ = ["TrainingProgressMonitor", "recordMetrics", "updateInfo", "groupSubPlot", "yscale"]
@@ -206,6 +206,7 @@ class TrainingProgressMonitor:
     False
     """
 
+    @matlab_names
     def __init__(self, metrics=("Loss",), info=(), x_label="Iteration", *, clock=None):
         func = "TrainingProgressMonitor"
         self._metrics = _names(func, "metrics", metrics)
