@@ -46,3 +46,31 @@ def test_learner_errors_become_feedback_not_crashes():
 def test_unknown_exercise_id():
     with pytest.raises(ValueError, match=r"exercises.get: exercise_id '99.9' is unknown"):
         dl.exercises.get("99.9")
+
+
+# --- graded mode ----------------------------------------------------------------------------
+
+def test_graded_mode_switches_the_solutions_off(monkeypatch):
+    ex = dl.exercises.get("03.1")
+    monkeypatch.setenv("DLNOTEBOOKS_GRADED", "1")
+    assert "switched off for graded work" in ex.solution()
+    assert "def time_based_learn_rate" not in ex.solution()
+    assert ex.hint().startswith("Hint 1/")  # hints stay on
+    assert ex.check(ex.reference()).passed  # and so does the feedback
+
+
+def test_graded_mode_hints_switches_hints_off_too(monkeypatch):
+    ex = dl.exercises.get("03.1")
+    monkeypatch.setenv("DLNOTEBOOKS_GRADED", "hints")
+    assert "switched off" in ex.solution() and "switched off" in ex.hint()
+    monkeypatch.setenv("DLNOTEBOOKS_GRADED", "0")
+    assert "def time_based_learn_rate" in ex.solution()
+    assert dl.exercises.graded_mode() == set()
+
+
+def test_graded_mode_rejects_a_typo(monkeypatch):
+    monkeypatch.setenv("DLNOTEBOOKS_GRADED", "hint")
+    with pytest.raises(ValueError, match=r"graded_mode: DLNOTEBOOKS_GRADED must be 1 .* or "
+                                         r"hints .*; got 'hint'"):
+        dl.exercises.get("03.1").solution()
+

@@ -5,7 +5,7 @@ import numpy as np
 from .. import ops
 from ..autodiff import dlfeval, dlgradient
 from ..core import dlarray, extractdata
-from ._framework import exercise
+from ._framework import dl, exercise
 
 
 def _data():
@@ -14,12 +14,6 @@ def _data():
     T = dlarray(rng.standard_normal((2, 8)), "CB")
     params = {"W": dlarray(rng.standard_normal((2, 3))), "b": dlarray(rng.standard_normal((2, 1)))}
     return params, X, T
-
-
-def _reference_model_loss(params, X, T):
-    Y = ops.fullyconnect(X, params["W"], params["b"])
-    loss = ops.mse(Y, T)
-    return loss, dlgradient(loss, params)
 
 
 def _wrong_l2loss(params, X, T):
@@ -32,19 +26,21 @@ def _wrong_bias_gradient(params, X, T):
     return loss, {"W": grads["W"], "b": grads["b"] * 0.5}
 
 
+def model_loss(params, X, T):
+    Y = dl.fullyconnect(X, params["W"], params["b"])
+    loss = dl.mse(Y, T)
+    return loss, dl.dlgradient(loss, params)
+
+
+_reference_model_loss = model_loss  # the checker compares with the solution
+
+
 @exercise(
     "02.1", "Loss and gradients of a linear model",
     hints=["Y = fullyconnect(X, params['W'], params['b']); loss = mse(Y, T).",
            "dlgradient(loss, params) returns a dict with the same keys as params.",
            "Return the pair (loss, gradients); dlfeval runs your function with tracing."],
-    solution="""
-    def model_loss(params, X, T):
-        Y = dl.fullyconnect(X, params["W"], params["b"])
-        loss = dl.mse(Y, T)
-        gradients = dl.dlgradient(loss, params)
-        return loss, gradients
-    """,
-    reference=lambda: _reference_model_loss,
+    solution=model_loss,
     wrong_answers=[lambda: _wrong_l2loss, lambda: _wrong_bias_gradient],
 )
 def _(model_loss, report):
@@ -72,23 +68,20 @@ def _(model_loss, report):
                         f"{got[worst]:.4f} instead of {want[worst]:.4f}.")
 
 
-def _reference_curvature(x):
+def curvature(x):
     y = np.sin(x) * x ** 2
-    dy = dlgradient(y, x, enable_higher_derivatives=True)
-    return dlgradient(dy, x)
+    dydx = dl.dlgradient(y, x, enable_higher_derivatives=True)
+    return dl.dlgradient(dydx, x)
+
+
+_reference_curvature = curvature  # the checker compares with the solution
 
 
 @exercise(
     "02.2", "A second derivative",
     hints=["Take the first derivative with enable_higher_derivatives=True so it stays traced.",
            "Then call dlgradient on that first derivative, with respect to the same x."],
-    solution="""
-    def curvature(x):
-        y = np.sin(x) * x ** 2
-        dy = dl.dlgradient(y, x, enable_higher_derivatives=True)
-        return dl.dlgradient(dy, x)
-    """,
-    reference=lambda: _reference_curvature,
+    solution=curvature,
     wrong_answers=[lambda: (lambda x: dlgradient(np.sin(x) * x ** 2, x))],
 )
 def _(curvature, report):

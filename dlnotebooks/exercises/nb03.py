@@ -5,17 +5,17 @@ import numpy as np
 from .. import nn, ops, optim
 from ..autodiff import dlfeval, dlgradient
 from ..core import dlarray, extractdata
-from ._framework import exercise
+from ._framework import dl, exercise
+
+
+def time_based_learn_rate(initial_learn_rate, decay, iteration):
+    return initial_learn_rate / (1 + decay * iteration)
 
 
 @exercise(
     "03.1", "Time-based learning-rate decay",
     hints=["MATLAB's example: learnRate = initialLearnRate / (1 + decay*iteration)."],
-    solution="""
-    def time_based_learn_rate(initial_learn_rate, decay, iteration):
-        return initial_learn_rate / (1 + decay * iteration)
-    """,
-    reference=lambda: (lambda a, d, t: a / (1 + d * t)),
+    solution=time_based_learn_rate,
     wrong_answers=[lambda: (lambda a, d, t: a / (1 + d) ** t),
                    lambda: (lambda a, d, t: a * (1 - d * t))],
 )
@@ -38,30 +38,27 @@ def _tiny_network():
     return net, X, T
 
 
-def _reference(net, X, T):
-    Y, state = nn.forward(net, X)
-    loss = ops.crossentropy(Y, T)
-    return loss, dlgradient(loss, net.learnables), state
-
-
 def _with_predict(net, X, T):
     Y = nn.predict(net, X)
     loss = ops.crossentropy(Y, T)
     return loss, dlgradient(loss, net.learnables), net.state
 
 
+def model_loss_with_state(net, X, T):
+    Y, state = dl.forward(net, X)
+    loss = dl.crossentropy(Y, T)
+    gradients = dl.dlgradient(loss, net.learnables)
+    return loss, gradients, state
+
+
+_reference = model_loss_with_state  # the checker compares with the solution
+
+
 @exercise(
     "03.2", "The model-loss function with state",
     hints=["dl.forward(net, X) returns (Y, state) and uses batch statistics (training mode).",
            "Differentiate with respect to net.learnables; return (loss, gradients, state)."],
-    solution="""
-    def model_loss_with_state(net, X, T):
-        Y, state = dl.forward(net, X)
-        loss = dl.crossentropy(Y, T)
-        gradients = dlgradient(loss, net.learnables)
-        return loss, gradients, state
-    """,
-    reference=lambda: _reference,
+    solution=model_loss_with_state,
     wrong_answers=[lambda: _with_predict],
 )
 def _(model_loss, report):

@@ -4,17 +4,21 @@ import numpy as np
 
 from .. import init, ops
 from ..core import dlarray, extractdata, isdlarray
-from ._framework import exercise
+from ._framework import dl, exercise
 
 
 def _as_array(value):
     return extractdata(value) if isdlarray(value) else np.asarray(value)
 
 
-def _reference_bn(c):
-    return ({"Offset": init.zeros((c, 1)), "Scale": init.ones((c, 1))},
-            {"TrainedMean": np.zeros((c, 1), "float32"),
-             "TrainedVariance": np.ones((c, 1), "float32")})
+def init_batchnorm(num_channels):
+    learnables = {"Offset": dl.init.zeros((num_channels, 1)), "Scale": dl.init.ones((num_channels, 1))}
+    state = {"TrainedMean": np.zeros((num_channels, 1), "float32"),
+             "TrainedVariance": np.ones((num_channels, 1), "float32")}
+    return learnables, state
+
+
+_reference_bn = init_batchnorm  # the checker compares with the solution
 
 
 @exercise(
@@ -22,15 +26,7 @@ def _reference_bn(c):
     hints=["Offset starts at 0 and Scale at 1, like MATLAB's initializeZeros/initializeOnes.",
            "The running mean starts at 0 and the running variance at 1 — a variance of 0 would "
            "divide by almost nothing at inference."],
-    solution="""
-    def init_batchnorm(num_channels):
-        learnables = {"Offset": dl.init.zeros((num_channels, 1)),
-                      "Scale": dl.init.ones((num_channels, 1))}
-        state = {"TrainedMean": np.zeros((num_channels, 1), "float32"),
-                 "TrainedVariance": np.ones((num_channels, 1), "float32")}
-        return learnables, state
-    """,
-    reference=lambda: _reference_bn,
+    solution=init_batchnorm,
     wrong_answers=[lambda: (lambda c: ({"Offset": init.zeros((c, 1)), "Scale": init.ones((c, 1))},
                                        {"TrainedMean": np.zeros((c, 1)),
                                         "TrainedVariance": np.zeros((c, 1))})),
@@ -61,14 +57,6 @@ def _(init_batchnorm, report):
         report.fail("state holds plain arrays, not dlarrays: it is never differentiated.")
 
 
-def _reference_block(parameters, X):
-    Y = ops.relu(ops.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
-                            padding="same"))
-    Y = ops.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"],
-                   padding="same")
-    return ops.relu(Y + X)
-
-
 def _no_skip(parameters, X):
     Y = ops.relu(ops.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
                             padding="same"))
@@ -76,19 +64,20 @@ def _no_skip(parameters, X):
                                padding="same"))
 
 
+def residual_block(parameters, X):
+    Y = dl.relu(dl.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"], padding="same"))
+    Y = dl.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"], padding="same")
+    return dl.relu(Y + X)
+
+
+_reference_block = residual_block  # the checker compares with the solution
+
+
 @exercise(
     "04.2", "A residual block",
     hints=["dl.dlconv(X, W, b, padding='same') keeps the spatial size, so Y + X works.",
            "Add X before the last relu: relu(conv_b(relu(conv_a(X))) + X)."],
-    solution="""
-    def residual_block(parameters, X):
-        Y = dl.relu(dl.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
-                              padding="same"))
-        Y = dl.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"],
-                      padding="same")
-        return dl.relu(Y + X)
-    """,
-    reference=lambda: _reference_block,
+    solution=residual_block,
     wrong_answers=[lambda: _no_skip],
 )
 def _(residual_block, report):

@@ -13,20 +13,6 @@ def _as_array(value):
 
 # ---------------------------------------------------------------- 09.1 pairs
 
-def _reference_pairs(labels, num_pairs, rng):
-    by_class = [np.flatnonzero(labels == c) for c in range(labels.max() + 1)]
-    pair_labels = (rng.random(num_pairs) < 0.5).astype(int)
-    first = np.empty(num_pairs, int)
-    second = np.empty(num_pairs, int)
-    for k in range(num_pairs):
-        c = rng.integers(len(by_class))
-        if pair_labels[k] == 1:
-            first[k], second[k] = rng.choice(by_class[c], 2, replace=False)
-        else:
-            other = (c + rng.integers(1, len(by_class))) % len(by_class)
-            first[k], second[k] = rng.choice(by_class[c]), rng.choice(by_class[other])
-    return first, second, pair_labels
-
 
 def _inverted_labels(labels, num_pairs, rng):
     first, second, pair_labels = _reference_pairs(labels, num_pairs, rng)
@@ -45,28 +31,31 @@ def _same_image(labels, num_pairs, rng):
     return first, second, pair_labels
 
 
+def make_pairs(labels, num_pairs, rng):
+    by_class = [np.flatnonzero(labels == c) for c in range(labels.max() + 1)]
+    pair_labels = (rng.random(num_pairs) < 0.5).astype(int)
+    first = np.empty(num_pairs, int)
+    second = np.empty(num_pairs, int)
+    for k in range(num_pairs):
+        c = rng.integers(len(by_class))
+        if pair_labels[k] == 1:
+            first[k], second[k] = rng.choice(by_class[c], 2, replace=False)
+        else:
+            other = (c + rng.integers(1, len(by_class))) % len(by_class)
+            first[k], second[k] = rng.choice(by_class[c]), rng.choice(by_class[other])
+    return first, second, pair_labels
+
+
+_reference_pairs = make_pairs  # the checker compares with the solution
+
+
 @exercise(
     "09.1", "Similar and dissimilar pairs",
     hints=["Flip a coin per pair first: pair_labels = (rng.random(num_pairs) < 0.5).",
            "Similar: pick a class, then two different images of it with "
            "rng.choice(indices, 2, replace=False). Dissimilar: pick two different classes.",
            "Label 1 means 'same class' — the network's output Y is the probability of that."],
-    solution="""
-    def make_pairs(labels, num_pairs, rng):
-        by_class = [np.flatnonzero(labels == c) for c in range(labels.max() + 1)]
-        pair_labels = (rng.random(num_pairs) < 0.5).astype(int)
-        first = np.empty(num_pairs, int)
-        second = np.empty(num_pairs, int)
-        for k in range(num_pairs):
-            c = rng.integers(len(by_class))
-            if pair_labels[k] == 1:
-                first[k], second[k] = rng.choice(by_class[c], 2, replace=False)
-            else:
-                other = (c + rng.integers(1, len(by_class))) % len(by_class)
-                first[k], second[k] = rng.choice(by_class[c]), rng.choice(by_class[other])
-        return first, second, pair_labels
-    """,
-    reference=lambda: _reference_pairs,
+    solution=make_pairs,
     wrong_answers=[lambda: _inverted_labels, lambda: _random_pairs, lambda: _same_image],
 )
 def _(make_pairs, report):
@@ -110,10 +99,6 @@ def _(make_pairs, report):
 
 # ---------------------------------------------------------------- 09.2 contrastive loss
 
-def _reference_contrastive(F1, F2, T, margin):
-    d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
-    return 0.5 * np.sum(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0) ** 2)
-
 
 def _mean_contrastive(F1, F2, T, margin):
     d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
@@ -148,6 +133,14 @@ def _values(fn, F1, F2, T, margin):
     return float(fn(F1, F2, T, margin))
 
 
+def my_contrastive_loss(F1, F2, T, margin):
+    d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
+    return 0.5 * np.sum(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0) ** 2)
+
+
+_reference_contrastive = my_contrastive_loss  # the checker compares with the solution
+
+
 @exercise(
     "09.2", "The contrastive loss",
     hints=["d is one number per pair: sum the squared differences over the feature (C) "
@@ -156,12 +149,7 @@ def _values(fn, F1, F2, T, margin):
            "nothing once they are at least margin apart.",
            "MATLAB's example sums over the pairs and multiplies by 0.5; it does not divide "
            "by N."],
-    solution="""
-    def my_contrastive_loss(F1, F2, T, margin):
-        d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
-        return 0.5 * np.sum(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0) ** 2)
-    """,
-    reference=lambda: _reference_contrastive,
+    solution=my_contrastive_loss,
     wrong_answers=[lambda: _mean_contrastive, lambda: _margin_unsquared, lambda: _swapped,
                    lambda: _no_half, lambda: _squared_distance],
 )
