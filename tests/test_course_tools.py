@@ -149,7 +149,7 @@ def test_instructor_version_is_an_nbgrader_source_notebook():
     assert solved["cells"].index(test) == solved["cells"].index(answer) + 1
     src = "".join(answer["source"])
     assert dl.exercises.get("02.1").marked_solution in src
-    assert src.index("def model_loss") < src.index("### BEGIN SOLUTION")  # the def stays
+    assert src.index("def regularized_loss") < src.index("### BEGIN SOLUTION")  # the def stays
     others = [c for c in solved["cells"] if not c["metadata"]["nbgrader"]["grade_id"]
               .startswith("ex-")]
     assert others and all(c["metadata"]["nbgrader"]["locked"] for c in others)

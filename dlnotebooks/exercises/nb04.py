@@ -32,7 +32,10 @@ _reference_bn = init_batchnorm  # the checker compares with the solution
                                         "TrainedVariance": np.zeros((c, 1))})),
                    lambda: (lambda c: ({"Offset": init.ones((c, 1)), "Scale": init.zeros((c, 1))},
                                        {"TrainedMean": np.zeros((c, 1)),
-                                        "TrainedVariance": np.ones((c, 1))}))],
+                                        "TrainedVariance": np.ones((c, 1))})),
+                   lambda: (lambda c: ({"Offset": init.zeros((c,)), "Scale": init.ones((c,))},
+                                       {"TrainedMean": np.zeros(c, "float32"),
+                                        "TrainedVariance": np.ones(c, "float32")}))],
 )
 def _(init_batchnorm, report):
     out = init_batchnorm(6)
@@ -44,6 +47,9 @@ def _(init_batchnorm, report):
         if name not in learnables:
             report.stop(f"learnables needs the key {name!r}.")
         arr = _as_array(learnables[name])
+        if arr.size == 6 and arr.shape != (6, 1):
+            report.stop(f"{name} has shape {arr.shape}; expected (num_channels, 1) = (6, 1): "
+                        "one row per channel, like MATLAB's numChannels-by-1 vectors.")
         if arr.size != 6 or not np.allclose(arr, value):
             report.fail(f"{name} should be {value:g} for each of the 6 channels; got "
                         f"{np.unique(arr).tolist()[:3]} with {arr.size} elements.")
@@ -51,6 +57,9 @@ def _(init_batchnorm, report):
         if name not in state:
             report.stop(f"state needs the key {name!r}.")
         arr = _as_array(state[name])
+        if arr.size == 6 and arr.shape != (6, 1):
+            report.stop(f"{name} has shape {arr.shape}; expected (num_channels, 1) = (6, 1), "
+                        "the shape of the learnables.")
         if arr.size != 6 or not np.allclose(arr, value):
             report.fail(f"{name} should start at {value:g}; got {np.unique(arr).tolist()[:3]}.")
     if all(k in state for k in ("TrainedMean",)) and isdlarray(state["TrainedMean"]):
