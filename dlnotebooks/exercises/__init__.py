@@ -4,11 +4,11 @@
 import importlib
 import pkgutil
 
-from ._framework import (GRADED_ENV, TODO, Exercise, Feedback, all_exercises, exercise, get,
-                         graded_mode, solution_cell)
+from ._framework import (TODO, Exercise, Feedback, all_exercises, exercise, get, graded_mode,
+                         solution_cell)
 
 __all__ = ["get", "all_exercises", "Exercise", "Feedback", "exercise", "solution_cell", "TODO",
-           "graded_mode", "GRADED_ENV"]
+           "graded_mode"]
 
 
 def _load_all():
