@@ -5,10 +5,8 @@ done."""
 import argparse
 import io
 import json
-import os
 import pathlib
 import subprocess
-import sys
 
 import numpy as np
 import pytest
