@@ -200,7 +200,8 @@ _COMMANDS = [
 
 
 def add_course_commands(subparsers):
-    """Register ``lab``, ``copy``, ``instructor`` and ``student`` on an ``argparse`` subparsers object.
+    """Register ``lab``, ``copy``, ``instructor`` and ``student`` on an ``argparse`` subparsers
+    object.
 
     Each subcommand's defaults carry ``_run``, the function to call with the parsed args.
     """

@@ -12,7 +12,8 @@ def _as_array(value):
 
 
 def init_batchnorm(num_channels):
-    learnables = {"Offset": dl.init.zeros((num_channels, 1)), "Scale": dl.init.ones((num_channels, 1))}
+    learnables = {"Offset": dl.init.zeros((num_channels, 1)),
+                  "Scale": dl.init.ones((num_channels, 1))}
     state = {"TrainedMean": np.zeros((num_channels, 1), "float32"),
              "TrainedVariance": np.ones((num_channels, 1), "float32")}
     return learnables, state
@@ -74,8 +75,9 @@ def _no_skip(parameters, X):
 
 
 def residual_block(parameters, X):
-    Y = dl.relu(dl.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"], padding="same"))
-    Y = dl.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"], padding="same")
+    conv_a, conv_b = parameters["conv_a"], parameters["conv_b"]
+    Y = dl.relu(dl.dlconv(X, conv_a["Weights"], conv_a["Bias"], padding="same"))
+    Y = dl.dlconv(Y, conv_b["Weights"], conv_b["Bias"], padding="same")
     return dl.relu(Y + X)
 
 
