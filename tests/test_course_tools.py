@@ -330,3 +330,15 @@ def test_the_dlnotebooks_command_has_the_course_commands(tmp_path, capsys):
     assert main(["instructor", str(tmp_path / "i")]) == 0
     assert main(["lab", "--dry-run", "--dir", str(tmp_path / "l")]) == 0
     assert "jupyterlab" in capsys.readouterr().out
+
+
+def test_lab_reset_twice_keeps_both_earlier_versions(tmp_path, monkeypatch):
+    monkeypatch.setattr(subprocess, "call", lambda cmd, **kw: 0)
+    lab = tmp_path / "lab"
+    assert _run("lab", "--dir", str(lab))[0] == 0
+    for attempt in ("attempt 1", "attempt 2"):
+        (lab / "02_automatic_differentiation.ipynb").write_text(attempt)
+        status, out = _run("lab", "--dir", str(lab), "--reset")
+        assert status == 0 and "backup" in out
+    backups = course.backups_of(lab / "02_automatic_differentiation.ipynb")
+    assert [p.read_text() for p in backups] == ["attempt 1", "attempt 2"]
