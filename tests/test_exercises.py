@@ -215,3 +215,26 @@ def test_reworked_exercise_names_each_mistake(key, name, answer, pattern):
 def test_every_reworked_exercise_has_at_least_three_catalogued_mistakes():
     assert all(len(v) >= 3 for v in REWORKED_CATALOGUE.values())
     assert set(REWORKED_CATALOGUE) == {"02.1", "03.2", "04.1", "09.1", "09.2"}
+
+
+def test_a_solution_cell_must_end_with_return_name():
+    @dl.exercises.solution_cell
+    def cell():
+        answer = 42
+        print(answer)
+
+    with pytest.raises(ValueError, match=r"solution_cell: cell must end with `return NAME`"):
+        dl.exercises.Exercise("99.1", "t", lambda a, report: None, [], cell)
+
+
+def test_a_solution_cell_parameter_must_be_an_earlier_answer():
+    @dl.exercises.solution_cell
+    def cell(nobody):
+        answer = nobody
+        return answer
+
+    ex = dl.exercises.Exercise("99.2", "t", lambda a, report: None, [], cell)
+    assert ex.stub == "answer = ...  # your code here"
+    with pytest.raises(ValueError, match=r"solution_cell: parameter 'nobody' of exercise 99.2 "
+                                         r"is not the answer of an earlier exercise"):
+        ex.reference()
