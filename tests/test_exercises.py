@@ -238,3 +238,13 @@ def test_a_solution_cell_parameter_must_be_an_earlier_answer():
     with pytest.raises(ValueError, match=r"solution_cell: parameter 'nobody' of exercise 99.2 "
                                          r"is not the answer of an earlier exercise"):
         ex.reference()
+
+
+def test_nbgraders_stub_is_not_yet_done():
+    def time_based_learn_rate(initial_learn_rate, decay, iteration):
+        # YOUR CODE HERE
+        raise NotImplementedError()
+
+    feedback = dl.exercises.get("03.1").check(time_based_learn_rate)
+    assert not feedback.passed
+    assert "not done yet: replace `raise NotImplementedError()`" in feedback.messages[0]

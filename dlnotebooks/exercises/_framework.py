@@ -292,6 +292,10 @@ class Exercise:
             self._checker(*answer, report)
         except _Problems:
             pass
+        except NotImplementedError:  # nbgrader's stub in a released assignment
+            return Feedback(self.id, False, [
+                "not done yet: replace `raise NotImplementedError()` with your code "
+                "(ex.hint() helps)."])
         except Exception as err:  # the learner's code raised: say so, do not crash
             report.fail(f"your code raised {type(err).__name__}: {err}")
         return Feedback(self.id, not report.problems, report.problems or report.notes)
