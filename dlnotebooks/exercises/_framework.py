@@ -6,7 +6,7 @@ and register themselves with :func:`exercise`. Learners write::
     ex = dl.exercises.get("02.1")
     ex.check(my_answer)      # specific feedback: what is right, what is off and where
     ex.hint()                # the next hint each time it is called
-    ex.solution()            # the reference solution, as code
+    ex.solution()            # the solution, as code (off in graded mode)
 
 One source per solution: each exercise's solution is a real function in its module, written
 exactly as a learner writes it in the notebook (``dl.`` and ``np.`` names only). Its source is
@@ -45,7 +45,8 @@ _EXERCISES = {}
 
 
 class _Todo:
-    """The placeholder answer of a student notebook: ``my_answer = dl.exercises.TODO``.
+    """A placeholder answer, ``my_answer = dl.exercises.TODO`` (the course's stubs use ``...``;
+    this stays for notebooks written with it).
 
     ``check()`` reports an exercise whose answer is (or contains) ``TODO`` as not yet done
     instead of running the checker. Calling it, indexing it or taking an attribute gives
