@@ -130,11 +130,20 @@ def _escape(text):
 
 
 def graded_mode():
-    """What graded mode switches off, from ``DLNOTEBOOKS_GRADED``: a set, empty when it is off.
+    """What graded mode switches off, from the environment variable ``DLNOTEBOOKS_GRADED``.
 
     ``1``, ``yes``, ``true`` or ``solutions``: ``{"solutions"}``; ``hints``:
     ``{"solutions", "hints"}``; unset, empty or ``0``: nothing. Any other value raises, so a
     typo in a hub's configuration does not silently leave the solutions on.
+
+    Returns
+    -------
+    switched_off : set of str, subset of {"solutions", "hints"}; empty when graded mode is off
+
+    Raises
+    ------
+    ValueError
+        ``DLNOTEBOOKS_GRADED`` has a value other than those above.
     """
     value = os.environ.get(GRADED_ENV, "").strip().lower()
     if value in ("", "0", "no", "false", "off"):
@@ -171,8 +180,19 @@ dl = _public_api()
 
 
 def solution_cell(fn):
-    """Mark ``fn`` as the solution of a value exercise: its body is the notebook code, its
-    ``return`` names the answer (``return people``), its parameters are earlier answers."""
+    """Mark ``fn`` as the solution of a value exercise (``people = ...`` in the notebook).
+
+    Parameters
+    ----------
+    fn : function
+        Its body is the notebook code, its last statement ``return NAME`` (or ``return A, B``)
+        names the answer, and its parameters are answers of earlier exercises of the same
+        notebook (``def _shares_cell(people): ...``).
+
+    Returns
+    -------
+    fn : the same function, marked
+    """
     fn._dlnotebooks_cell = True
     return fn
 
@@ -267,8 +287,13 @@ class Exercise:
         return list(self._source.answer_names)
 
     def reference(self):
-        """The solution's answer: the solution function, or the value a solution cell makes
-        (from the answers of the earlier exercises it takes)."""
+        """Return the solution's answer (what the tests check).
+
+        Returns
+        -------
+        answer : the solution function, or the value a solution cell makes (from the answers of
+            the earlier exercises it takes)
+        """
         solution = self._source
         if not solution.is_cell:
             return solution.fn
@@ -302,21 +327,26 @@ class Exercise:
         return Feedback(self.id, not report.problems, report.problems or report.notes)
 
     def hint(self):
-        """Return the next hint (cycling through them); nothing in graded mode ``hints``."""
-        if "hints" in graded_mode():
-            return _Text(f"Hints are switched off for graded work ({GRADED_ENV} is set).")
+        """Return the next hint (cycling through them)."""
         if not self.hints:
             return "No hints for this one — look at the lesson text just above."
+        if "hints" in graded_mode():  # DLNOTEBOOKS_GRADED=hints
+            return _Text(f"Hints are switched off for graded work ({GRADED_ENV} is set).")
         text = self.hints[self._next_hint % len(self.hints)]
         self._next_hint += 1
         return _Text(f"Hint {((self._next_hint - 1) % len(self.hints)) + 1}/{len(self.hints)}:"
                      f" {text}")
 
     def solution(self):
-        """Return the solution as code; nothing in graded mode (``DLNOTEBOOKS_GRADED``)."""
+        """Return the reference solution as code."""
+        return _Text(self._solution)
+
+    @property
+    def _solution(self):
+        # Graded mode (DLNOTEBOOKS_GRADED set) shows a note instead of the code.
         if "solutions" in graded_mode():
-            return _Text(f"Solutions are switched off for graded work ({GRADED_ENV} is set).")
-        return _Text(self.solution_code)
+            return f"Solutions are switched off for graded work ({GRADED_ENV} is set)."
+        return self.solution_code
 
     def __repr__(self):
         return f"Exercise {self.id}: {self.title} — call .check(answer), .hint(), .solution()"
@@ -344,7 +374,23 @@ class _Report:
 
 
 def exercise(exercise_id, title, *, hints, solution, wrong_answers=()):
-    """Decorator registering a checker function as exercise ``exercise_id``."""
+    """Decorator registering a checker function as exercise ``exercise_id``.
+
+    Parameters
+    ----------
+    exercise_id, title, hints, solution, wrong_answers
+        As for :class:`Exercise` (keyword-only after ``title``).
+
+    Returns
+    -------
+    register : callable
+        Applied to the checker, it registers the exercise and returns the checker unchanged.
+
+    Raises
+    ------
+    ValueError
+        An id registered twice.
+    """
 
     def register(checker):
         if exercise_id in _EXERCISES:
