@@ -102,7 +102,15 @@ def _is_todo(answer, depth=0):
 
 
 class Feedback:
-    """The outcome of ``Exercise.check``: ``passed`` plus a list of messages."""
+    """The outcome of ``Exercise.check``: ``passed`` plus a list of messages.
+
+    Parameters
+    ----------
+    exercise_id : str, e.g. "02.1"
+    passed : bool
+    messages : iterable of str
+        What the checker found (problems, or remarks on a correct answer).
+    """
 
     def __init__(self, exercise_id, passed, messages):
         self.exercise_id = exercise_id
@@ -305,6 +313,15 @@ class Exercise:
 
         An answer that is (or contains) :data:`TODO`, the placeholder of a student notebook,
         is reported as not yet done; the checker does not run.
+
+        Parameters
+        ----------
+        *answer : what the exercise asks for (a function, an array, a number, ...)
+
+        Returns
+        -------
+        Feedback
+            ``passed`` and the messages; it shows as a short report in Jupyter.
         """
         if _is_todo(answer):
             if self._source.is_cell:
@@ -327,7 +344,12 @@ class Exercise:
         return Feedback(self.id, not report.problems, report.problems or report.notes)
 
     def hint(self):
-        """Return the next hint (cycling through them)."""
+        """Return the next hint (cycling through them).
+
+        Returns
+        -------
+        hint : str (shown as plain text in Jupyter)
+        """
         if not self.hints:
             return "No hints for this one — look at the lesson text just above."
         if "hints" in graded_mode():  # DLNOTEBOOKS_GRADED=hints
@@ -338,7 +360,12 @@ class Exercise:
                      f" {text}")
 
     def solution(self):
-        """Return the reference solution as code."""
+        """Return the reference solution as code.
+
+        Returns
+        -------
+        code : str (shown as plain text in Jupyter)
+        """
         return _Text(self._solution)
 
     @property
@@ -418,6 +445,14 @@ def _answer_named(name, *, before):
 def get(exercise_id):
     """Return exercise ``exercise_id`` (for example ``"02.1"``).
 
+    Parameters
+    ----------
+    exercise_id : str, "NN.k"
+
+    Returns
+    -------
+    Exercise
+
     Raises
     ------
     ValueError
@@ -434,6 +469,12 @@ def get(exercise_id):
 
 
 def all_exercises():
+    """Return every exercise of the course, by id.
+
+    Returns
+    -------
+    dict of str to Exercise, sorted by id ("00.1", "01.1", ...)
+    """
     from . import _load_all
 
     _load_all()
