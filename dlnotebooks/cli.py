@@ -1,4 +1,6 @@
-"""The course commands of ``dlnotebooks``: ``lab``, ``copy DIR`` and ``student DIR``.
+"""The course commands of ``dlnotebooks``: ``lab``, ``copy DIR``, ``instructor DIR`` (and
+``student DIR``, an alias of ``copy DIR`` kept for instructors' old notes: the course's
+notebooks are the learner versions).
 
 :func:`add_course_commands` registers them on the ``add_subparsers()`` object of the
 ``dlnotebooks`` parser (``dlnotebooks/__main__.py``); each ``cmd_*`` function takes the parsed
@@ -11,33 +13,47 @@ import pathlib
 import subprocess
 import sys
 
-__all__ = ["add_course_commands", "cmd_lab", "cmd_copy", "cmd_student", "DEFAULT_COURSE_DIR"]
+__all__ = ["add_course_commands", "cmd_lab", "cmd_copy", "cmd_instructor", "cmd_student",
+           "DEFAULT_COURSE_DIR"]
 
 #: Where ``dlnotebooks lab`` keeps the learner's writable copy of the course.
 DEFAULT_COURSE_DIR = "~/dlnotebooks-course"
 
 
-def _report_copy(dest, copied, kept, out):
+def _report_copy(dest, copied, kept, out, backups=()):
     print(f"Course folder: {dest}", file=out)
     if copied:
         print(f"  copied {len(copied)} file(s): " + ", ".join(str(p) for p in copied), file=out)
+    if backups:
+        print("  your earlier versions are kept as: " + ", ".join(str(p) for p in backups),
+              file=out)
     if kept:
         print(f"  kept {len(kept)} file(s) you already have, unchanged (use --reset for fresh "
-              "copies; yours are then kept as NAME.bak)", file=out)
+              "copies; yours are then kept as NAME.backup-N.ipynb)", file=out)
+
+
+def _copy(dest, reset):
+    """copy_course, plus the backups a reset made (new ones only)."""
+    from .course import backups_of, copy_course
+
+    before = {p for p in dest.rglob("*.backup-*")} if dest.is_dir() else set()
+    copied, kept = copy_course(dest, reset=reset)
+    backups = sorted({b.relative_to(dest) for rel in copied for b in backups_of(dest / rel)}
+                     - {p.relative_to(dest) for p in before})
+    return copied, kept, backups
 
 
 def cmd_copy(args, out=None):
     """``dlnotebooks copy DIR [--reset]``: a writable copy of the course in DIR."""
-    from .course import copy_course
-
     out = out or sys.stdout
     dest = pathlib.Path(args.dir).expanduser().resolve()
+    name = getattr(args, "command", None) or "copy"
     try:
-        copied, kept = copy_course(dest, reset=args.reset)
+        copied, kept, backups = _copy(dest, args.reset)
     except (ValueError, FileNotFoundError) as err:
-        print(f"dlnotebooks copy: {err}", file=sys.stderr)
+        print(f"dlnotebooks {name}: {err}", file=sys.stderr)
         return 1
-    _report_copy(dest, copied, kept, out)
+    _report_copy(dest, copied, kept, out, backups)
     return 0
 
 
@@ -60,7 +76,7 @@ def cmd_lab(args, out=None):
     already have there are kept as they are, so your work survives updates) and starts
     JupyterLab in it. ``--dry-run`` prints what it would do and starts nothing.
     """
-    from .course import copy_course, notebooks_dir
+    from .course import notebooks_dir
 
     out = out or sys.stdout
     dest = pathlib.Path(args.dir or DEFAULT_COURSE_DIR).expanduser().resolve()
@@ -82,11 +98,11 @@ def cmd_lab(args, out=None):
               file=sys.stderr)
         return 1
     try:
-        copied, kept = copy_course(dest, reset=args.reset)
+        copied, kept, backups = _copy(dest, args.reset)
     except (ValueError, FileNotFoundError) as err:
         print(f"dlnotebooks lab: {err}", file=sys.stderr)
         return 1
-    _report_copy(dest, copied, kept, out)
+    _report_copy(dest, copied, kept, out, backups)
     command = lab_command(dest, extra)
     print("Starting: " + " ".join(command), file=out)
     out.flush()
@@ -96,20 +112,32 @@ def cmd_lab(args, out=None):
         return 0
 
 
-def cmd_student(args, out=None):
-    """``dlnotebooks student DIR [--stub todo|raise]``: student versions of the notebooks."""
-    from .course import write_student_versions
+def cmd_instructor(args, out=None):
+    """``dlnotebooks instructor DIR [--points N]``: the solved notebooks, as nbgrader source."""
+    from .course import write_instructor_versions
 
     out = out or sys.stdout
     try:
-        written = write_student_versions(args.dir, source=args.source, stub=args.stub)
+        written = write_instructor_versions(args.dir, source=args.source, points=args.points)
     except (ValueError, FileNotFoundError) as err:
-        print(f"dlnotebooks student: {err}", file=sys.stderr)
+        print(f"dlnotebooks instructor: {err}", file=sys.stderr)
         return 1
     notebooks = [p for p in written if p.suffix == ".ipynb"]
-    print(f"Wrote {len(notebooks)} student notebook(s) to "
-          f"{pathlib.Path(args.dir).expanduser().resolve()}", file=out)
+    dest = pathlib.Path(args.dir).expanduser().resolve()
+    print(f"Wrote {len(notebooks)} solved notebook(s) (nbgrader source versions) to {dest}",
+          file=out)
+    print("  for nbgrader: copy the ones you assign to source/<assignment>/ of your course and "
+          "run `nbgrader generate_assignment <assignment>`", file=out)
     return 0
+
+
+def cmd_student(args, out=None):
+    """``dlnotebooks student DIR``: an alias of ``copy DIR`` (the course is the learner
+    version)."""
+    out = out or sys.stdout
+    print("dlnotebooks student: the course's notebooks are the learner versions; copying them "
+          "(same as `dlnotebooks copy DIR`).", file=out)
+    return cmd_copy(args, out)
 
 
 def _configure_lab(parser):
@@ -120,7 +148,8 @@ def _configure_lab(parser):
     parser.add_argument("--dir", default=None,
                         help=f"course folder (default {DEFAULT_COURSE_DIR})")
     parser.add_argument("--reset", action="store_true",
-                        help="replace existing notebooks with fresh copies (yours become .bak)")
+                        help="replace existing notebooks with fresh copies (yours are kept as "
+                             "NAME.backup-N.ipynb; no backup is ever overwritten)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print what would happen, copy nothing, start nothing")
     parser.add_argument("jupyter_args", nargs="*",
@@ -128,37 +157,51 @@ def _configure_lab(parser):
 
 
 def _configure_copy(parser):
-    parser.description = ("Copy the course notebooks into DIR (created if needed), keeping "
-                          "notebooks that already exist there.")
+    parser.description = ("Copy the course notebooks (the learner versions: exercises blank) "
+                          "into DIR (created if needed), keeping notebooks that already exist "
+                          "there.")
     parser.add_argument("dir", help="destination folder")
     parser.add_argument("--reset", action="store_true",
-                        help="replace existing notebooks with fresh copies (yours become .bak)")
+                        help="replace existing notebooks with fresh copies (yours are kept as "
+                             "NAME.backup-N.ipynb; no backup is ever overwritten)")
+
+
+def _configure_instructor(parser):
+    parser.description = (
+        "Write the solved notebooks into DIR as nbgrader source notebooks: each exercise's "
+        "solution (from its one source in dlnotebooks.exercises) between '### BEGIN SOLUTION' "
+        "and '### END SOLUTION' in an autograded answer cell, followed by a locked autograder "
+        "test cell whose failure message is the check's feedback; every other cell read-only. "
+        "Files in DIR are replaced.")
+    parser.add_argument("dir", help="destination folder (not the course folder itself)")
+    parser.add_argument("--source", default=None,
+                        help="learner course folder to read (default: the installed course)")
+    parser.add_argument("--points", type=float, default=1,
+                        help="points per exercise for nbgrader (default 1)")
 
 
 def _configure_student(parser):
-    parser.description = (
-        "Write student versions of the notebooks into DIR: each region between "
-        "'### BEGIN SOLUTION' and '### END SOLUTION' (nbgrader's markers) becomes a stub and "
-        "outputs are removed. With the default stub the exercise checks report 'not yet' and "
-        "the notebooks still run top to bottom.")
-    parser.add_argument("dir", help="destination folder (replaced files are regenerated)")
-    parser.add_argument("--source", default=None,
-                        help="course folder to read (default: the installed course)")
-    parser.add_argument("--stub", choices=("todo", "raise"), default="todo",
-                        help="todo: answers become dl.exercises.TODO (default); raise: "
-                             "nbgrader-style raise NotImplementedError()")
+    parser.description = ("Alias of `dlnotebooks copy DIR`: the course's notebooks are the "
+                          "learner versions (exercises blank).")
+    parser.add_argument("dir", help="destination folder")
+    parser.add_argument("--reset", action="store_true",
+                        help="replace existing notebooks with fresh copies (yours are kept as "
+                             "NAME.backup-N.ipynb)")
 
 
 _COMMANDS = [
     ("lab", "open the course in JupyterLab (from a writable copy)", _configure_lab, cmd_lab),
     ("copy", "copy the course to DIR", _configure_copy, cmd_copy),
-    ("student", "write student versions (solutions replaced by stubs) to DIR",
+    ("instructor", "write the solved notebooks (nbgrader source versions) to DIR",
+     _configure_instructor, cmd_instructor),
+    ("student", "alias of copy: the course notebooks are the learner versions",
      _configure_student, cmd_student),
 ]
 
 
 def add_course_commands(subparsers):
-    """Register ``lab``, ``copy`` and ``student`` on an ``argparse`` subparsers object.
+    """Register ``lab``, ``copy``, ``instructor`` and ``student`` on an ``argparse`` subparsers
+    object.
 
     Each subcommand's defaults carry ``_run``, the function to call with the parsed args.
     """

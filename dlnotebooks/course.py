@@ -1,30 +1,36 @@
-"""The course's notebooks: where they are, writable copies, student versions, clean outputs.
+"""The course's notebooks: where they are, writable copies, learner and instructor versions.
 
 - :func:`notebooks_dir` finds the course: ``notebooks/`` of a source checkout, or the copy
-  that a (non-editable) install puts under ``share/dlnotebooks/notebooks``.
+  that a (non-editable) install puts under ``share/dlnotebooks/notebooks``. These are the
+  *learner* versions: each exercise cell holds a stub (``def name(...):`` over ``...``).
 - :func:`copy_course` makes a writable copy for a learner without touching the originals, and
-  never overwrites notebooks the learner already has.
-- :func:`make_student_version` replaces every ``### BEGIN SOLUTION`` … ``### END SOLUTION``
-  region (nbgrader's markers) with a stub that binds the answer's names to
-  :data:`dlnotebooks.exercises.TODO`, so the following ``ex.check(...)`` reports the exercise as
-  not yet done instead of the notebook crashing.
+  never overwrites notebooks the learner already has; ``reset=True`` replaces them but first
+  keeps the learner's version as a numbered backup that no later reset overwrites.
+- :func:`make_instructor_version` puts each exercise's solution, taken from its one source in
+  ``dlnotebooks.exercises``, into the stub's place between nbgrader's ``### BEGIN SOLUTION`` /
+  ``### END SOLUTION`` markers and adds nbgrader metadata and a locked autograder test cell
+  (``dlnotebooks instructor DIR``); :func:`make_learner_version` goes back.
 - ``python -m dlnotebooks.course strip NOTEBOOK...`` keeps only the plain-text outputs of cells
-  marked ``# NBVAL_CHECK_OUTPUT`` (what nbval compares) and removes everything else: images,
-  widget state, execution counts.
+  marked ``# NBVAL_CHECK_OUTPUT`` or tagged ``nbval-check-output`` (what nbval compares) and
+  removes everything else: images, widget state, execution counts.
+  ``python -m dlnotebooks.course learner NOTEBOOK...`` turns solved notebooks (solution
+  regions) back into learner versions in place.
 """
 
-import ast
 import json
 import pathlib
 import re
 import shutil
 import sys
-import textwrap
 
-__all__ = ["notebooks_dir", "strip_outputs", "copy_course", "make_student_version",
-           "write_student_versions", "course_notebooks"]
+__all__ = ["notebooks_dir", "strip_outputs", "copy_course", "make_learner_version",
+           "make_instructor_version", "write_instructor_versions", "course_notebooks",
+           "backups_of"]
 
 CHECK_MARK = "NBVAL_CHECK_OUTPUT"
+#: nbval's cell tag for a checked output: the learner notebooks' check cells carry it, so
+#: nbval asserts that each check says "not yet" without a comment in the learner's cell.
+CHECK_TAG = "nbval-check-output"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
 _REGION = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*(\n|$)",
@@ -87,8 +93,10 @@ def copy_course(dest, *, source=None, reset=False):
 
     Files that already exist in ``dest`` are kept as they are, so running it again after an
     update adds only the new lessons. With ``reset=True`` existing files are replaced by fresh
-    copies and the learner's versions are kept beside them as ``NAME.bak`` (an older ``.bak``
-    is replaced).
+    copies and each learner's version that differs from the fresh copy is first kept beside it
+    as ``STEM.backup-N.SUFFIX`` (``03_custom_training_loop.backup-1.ipynb``, still a notebook
+    Jupyter opens), with N one more than the highest existing backup: no reset ever
+    overwrites a backup.
 
     Parameters
     ----------
@@ -101,7 +109,8 @@ def copy_course(dest, *, source=None, reset=False):
     Returns
     -------
     copied, kept : list of pathlib.Path
-        Paths relative to ``dest``: files written, and existing files left untouched.
+        Paths relative to ``dest``: files written, and existing files left untouched. The
+        backups a reset made are in :func:`backups_of`.
 
     Raises
     ------
@@ -120,118 +129,198 @@ def copy_course(dest, *, source=None, reset=False):
             kept.append(rel)
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            shutil.copy2(target, target.with_name(target.name + ".bak"))
+        if target.exists() and target.read_bytes() != (source / rel).read_bytes():
+            shutil.copy2(target, _next_backup(target))
         shutil.copyfile(source / rel, target)
         copied.append(rel)
     return copied, kept
 
 
-def _stub_lines(region, todo):
-    """Lines replacing one solution region (unindented), and whether it parsed."""
-    try:
-        tree = ast.parse(textwrap.dedent(region))
-    except SyntaxError:
-        return [f"{todo}  # YOUR CODE HERE"], False
-    lines, names, returns = [], [], False
-    source_lines = textwrap.dedent(region).splitlines()
-
-    def bind(name):
-        if name not in names:
-            names.append(name)
-
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
-            lines.append(ast.get_source_segment(textwrap.dedent(region), stmt))
-        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            header = source_lines[stmt.lineno - 1:stmt.body[0].lineno - 1]
-            if not header:  # a one-line def: keep the part before the body
-                header = [source_lines[stmt.lineno - 1].split(":", 1)[0] + ":"]
-            lines.append("# Write this function:")
-            lines.extend("#     " + h for h in header if h.strip())
-            bind(stmt.name)
-        elif isinstance(stmt, ast.ClassDef):
-            lines.append(f"# Write the class {stmt.name}.")
-            bind(stmt.name)
-        elif isinstance(stmt, ast.Return):
-            returns = True
-        else:
-            for node in ast.walk(stmt):
-                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                    bind(node.id)
-    lines.extend(f"{name} = {todo}" for name in names)
-    if returns:
-        lines.append(f"return {todo}")
-    if not names and not returns:
-        lines.append(f"{todo}  # YOUR CODE HERE")
-    return lines, True
+_BACKUP = re.compile(r"^(?P<stem>.+)\.backup-(?P<n>\d+)(?P<suffix>(\.[^.]*)?)$")
 
 
-def make_student_version(nb, *, notebook_number=None, stub="todo"):
-    """Return a student version of notebook JSON ``nb`` (a dict; ``nb`` is not modified).
+def backups_of(path):
+    """The backups ``copy_course(reset=True)`` made of ``path``, oldest first."""
+    path = pathlib.Path(path)
+    found = []
+    for candidate in path.parent.glob(f"{path.stem}.backup-*{path.suffix}"):
+        match = _BACKUP.match(candidate.name)
+        if match and match["stem"] == path.stem and match["suffix"] == path.suffix:
+            found.append((int(match["n"]), candidate))
+    return [p for _, p in sorted(found)]
 
-    Every solution region of a code cell, from a ``### BEGIN SOLUTION`` line to its
-    ``### END SOLUTION`` line, is replaced by a stub, and all outputs are removed.
 
-    Parameters
-    ----------
-    nb : dict
-        Notebook JSON (nbformat 4).
-    notebook_number : str, optional
-        ``"NN"``, used to name exercises whose cell has no ``exercises.get("NN.k")`` call.
-    stub : {"todo", "raise"}, default "todo"
-        ``"todo"``: each name the solution binds (a function, a variable) is set to
-        ``dl.exercises.TODO`` under a comment with the function's signature; ``check()``
-        then reports "not yet", so the notebook still runs top to bottom (under nbval too).
-        ``"raise"``: nbgrader's stub, ``raise NotImplementedError(...)``: the cell fails until
-        the learner writes the answer.
+def _next_backup(path):
+    existing = backups_of(path)
+    n = int(_BACKUP.match(existing[-1].name)["n"]) + 1 if existing else 1
+    return path.with_name(f"{path.stem}.backup-{n}{path.suffix}")
 
-    Returns
-    -------
-    dict
-        The student notebook, with ``metadata["dlnotebooks"]["student_version"] = True``.
+
+def _exercise_of(cell):
+    """The exercise id of an exercise cell (``exercises.get("NN.k")`` in a code cell), or None."""
+    if cell.get("cell_type") != "code":
+        return None
+    ids = _EXERCISE_ID.findall("".join(cell.get("source", "")))
+    return ids[0] if len(ids) == 1 else None
+
+
+def _exercises():
+    from .exercises import all_exercises
+
+    return all_exercises()
+
+
+def _set_source(cell, text):
+    cell["source"] = text.splitlines(keepends=True)
+
+
+def make_learner_version(nb):
+    """Return the learner version of notebook JSON ``nb`` (a dict; ``nb`` is not modified).
+
+    Every solution region (``### BEGIN SOLUTION`` … ``### END SOLUTION``, nbgrader's markers) of
+    an exercise cell becomes the exercise's stub: the ``def`` line over ``...``, or
+    ``name = ...``; nbgrader's autograder test cells (``grade_id`` ``ex-NN-k-test``) are
+    removed, and so is the nbgrader metadata. The course's own ``notebooks/`` are this version;
+    the function turns a solved notebook back into it.
+
+    Raises
+    ------
+    ValueError
+        A solution region in a cell that is not an exercise cell.
     """
-    if stub not in ("todo", "raise"):
-        raise ValueError(f"make_student_version: stub must be 'todo' or 'raise'; got {stub!r}.")
-    nb = strip_outputs(nb, keep_checked=False)
-    all_source = "\n".join("".join(c.get("source", "")) for c in nb.get("cells", []))
-    has_dl = re.search(r"^\s*import dlnotebooks as dl\b", all_source, re.M) is not None
-    todo = "dl.exercises.TODO" if has_dl else "TODO"
-    counter = 0
+    nb = json.loads(json.dumps(nb))
+    exercises = _exercises()
+    cells = []
     for cell in nb.get("cells", []):
-        source = "".join(cell.get("source", ""))
-        if cell.get("cell_type") != "code" or BEGIN_SOLUTION not in source:
+        meta = cell.get("metadata", {})
+        grade_id = meta.get("nbgrader", {}).get("grade_id", "")
+        if grade_id.startswith("ex-") and grade_id.endswith("-test"):
             continue
-        ids = _EXERCISE_ID.findall(source)
+        meta.pop("nbgrader", None)
+        meta.pop("editable", None)
+        meta.pop("deletable", None)
+        source = "".join(cell.get("source", ""))
+        if BEGIN_SOLUTION in source:
+            eid = _exercise_of(cell)
+            if eid is None or eid not in exercises:
+                raise ValueError(f"make_learner_version: a solution region is not in an exercise "
+                                 f"cell; got a cell starting {source[:60]!r}. Put each "
+                                 "exercise in its own cell with dl.exercises.get(\"NN.k\").")
+            stub = exercises[eid].stub
 
-        def replace(match, ids=ids):
-            nonlocal counter
-            counter += 1
-            indent, region, newline = match.group(1), match.group(2), match.group(3)
-            label = ids[0] if len(ids) == 1 else (
-                f"{notebook_number}.{counter}" if notebook_number else f"{counter}")
-            if stub == "raise":
-                body = ["# YOUR CODE HERE",
-                        f'raise NotImplementedError("Exercise {label}: your code here")']
-            else:
-                body, _ = _stub_lines(region, todo)
-                body = [f"# YOUR CODE HERE (exercise {label}): replace TODO with your code."]\
-                    + body
-                if not has_dl:
-                    body.insert(1, "from dlnotebooks.exercises import TODO")
-            return "\n".join(indent + line for line in body) + newline
+            def unmark(match, stub=stub):
+                indent, newline = match.group(1), match.group(3)
+                if indent:  # the body of a function whose def line stays
+                    return f"{indent}...  # your code here{newline}"
+                return stub + newline
 
-        new = _REGION.sub(replace, source)
-        cell["source"] = new.splitlines(keepends=True)
-    nb.setdefault("metadata", {}).setdefault("dlnotebooks", {})["student_version"] = True
+            _set_source(cell, _REGION.sub(unmark, source))
+        eid = _exercise_of(cell)
+        if eid in exercises and exercises[eid].stub in "".join(cell["source"]):
+            _expect_not_yet(cell, exercises[eid])
+        cells.append(cell)
+    nb["cells"] = cells
+    nb.get("metadata", {}).pop("dlnotebooks", None)
+    return strip_outputs(nb, keep_checked=True)
+
+
+def _expect_not_yet(cell, ex):
+    """Tag an exercise cell that ends with its check for nbval and store the output it must
+    give while it holds its stub: the check's "not yet"."""
+    last = "".join(cell["source"]).rstrip().splitlines()[-1]
+    if ".check(" not in last:
+        return
+    tags = cell["metadata"].setdefault("tags", [])
+    if CHECK_TAG not in tags:
+        tags.append(CHECK_TAG)
+    feedback = ex.check(...)
+    cell["outputs"] = [{"output_type": "execute_result", "execution_count": None, "metadata": {},
+                        "data": {"text/plain": repr(feedback),
+                                 "text/html": feedback._repr_html_()}}]
+
+
+def _nbgrader(grade_id, *, solution=False, grade=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": 3,
+            "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+#: The autograder test cell of one exercise: the check's own feedback is the failure message.
+TEST_CELL = """\
+# Autograder test of exercise {eid} ({points:g} point{s}): a failure shows the check's feedback.
+feedback = dl.exercises.get("{eid}").check({answers})
+assert feedback.passed, str(feedback)
+"""
+
+
+def make_instructor_version(nb, *, points=1):
+    """Return the solved version of a learner notebook as an nbgrader *source* notebook.
+
+    - Each exercise cell's stub becomes the solution from the exercise module (its one
+      source) between ``### BEGIN SOLUTION`` and ``### END SOLUTION``; the cell is an
+      autograded answer cell, grade id ``ex-NN-k-answer``.
+    - After it, a locked autograder test cell (grade id ``ex-NN-k-test``, ``points`` points)
+      asserts the check with the check's feedback as the failure message.
+    - Every other cell is read-only (locked), with grade id ``cell-<cell id>``.
+    - Outputs are removed; nbgrader cell metadata has schema version 3 (nbgrader 0.9).
+
+    Raises
+    ------
+    ValueError
+        An exercise cell no longer holds its stub (the notebook was edited by hand), or a
+        notebook has no exercise for an id it uses.
+    """
+    nb = strip_outputs(nb, keep_checked=False)
+    exercises = _exercises()
+    cells = []
+    for k, cell in enumerate(nb.get("cells", [])):
+        meta = cell.setdefault("metadata", {})
+        tags = [t for t in meta.get("tags", []) if t != CHECK_TAG]
+        if tags:
+            meta["tags"] = tags
+        else:
+            meta.pop("tags", None)
+        eid = _exercise_of(cell)
+        if eid is None:
+            meta["nbgrader"] = _nbgrader(cell.get("id") or f"cell-{k}", locked=True)
+            cells.append(cell)
+            continue
+        if eid not in exercises:
+            raise ValueError(f"make_instructor_version: exercise {eid} is used by a cell but not "
+                             "registered in dlnotebooks.exercises.")
+        ex = exercises[eid]
+        source = "".join(cell.get("source", ""))
+        if ex.stub not in source:
+            raise ValueError(f"make_instructor_version: the cell of exercise {eid} does not hold "
+                             f"its stub; got {source!r}. Expected the lines {ex.stub!r} (run "
+                             "`python -m dlnotebooks.course learner NOTEBOOK` to restore them).")
+        _set_source(cell, source.replace(ex.stub, ex.marked_solution, 1))
+        slug = eid.replace(".", "-")
+        meta["nbgrader"] = _nbgrader(f"ex-{slug}-answer", solution=True)
+        cells.append(cell)
+        test = TEST_CELL.format(eid=eid, points=points, s="" if points == 1 else "s",
+                                answers=", ".join(ex.answer_names))
+        cells.append({"cell_type": "code", "execution_count": None, "id": f"ex-{slug}-test",
+                      "metadata": {"nbgrader": _nbgrader(f"ex-{slug}-test", grade=True,
+                                                         locked=True, points=points)},
+                      "outputs": [], "source": test.rstrip("\n").splitlines(keepends=True)})
+    nb["cells"] = cells
+    nb.setdefault("metadata", {}).setdefault("dlnotebooks", {})["version"] = "instructor"
     return nb
 
 
-def write_student_versions(dest, *, source=None, stub="todo"):
-    """Write the student version of every course notebook into ``dest``; return the paths.
+def write_instructor_versions(dest, *, source=None, points=1):
+    """Write the solved nbgrader source version of every course notebook into ``dest``.
 
-    Other course files (``README.md``, data) are copied as they are. Existing files in ``dest``
-    are replaced: student versions are generated, not edited.
+    Other course files (``README.md``) are copied as they are. Existing files in ``dest`` are
+    replaced: these versions are generated, not edited.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
 
     Raises
     ------
@@ -241,16 +330,16 @@ def write_student_versions(dest, *, source=None, stub="todo"):
     source = (pathlib.Path(source) if source is not None else notebooks_dir()).resolve()
     dest = pathlib.Path(dest).expanduser().resolve()
     if dest == source:
-        raise ValueError(f"write_student_versions: dest is the course folder itself; got "
-                         f"{dest}. Choose another folder.")
+        raise ValueError(f"write_instructor_versions: dest is the course folder itself; got "
+                         f"{dest}. Choose another folder: the course folder holds the learner "
+                         "versions.")
     written = []
     for rel in _course_files(source):
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         if rel.suffix == ".ipynb":
             nb = json.loads((source / rel).read_text(encoding="utf-8"))
-            number = rel.name[:2] if rel.name[:2].isdigit() else None
-            nb = make_student_version(nb, notebook_number=number, stub=stub)
+            nb = make_instructor_version(nb, points=points)
             target.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n",
                               encoding="utf-8")
         else:
@@ -273,12 +362,14 @@ def strip_outputs(nb, *, keep_checked=True):
         cell["execution_count"] = None
         source = "".join(cell.get("source", ""))
         kept = []
-        if keep_checked and CHECK_MARK in source:
+        checked = CHECK_MARK in source or CHECK_TAG in cell.get("metadata", {}).get("tags", [])
+        if keep_checked and checked:
             for out in cell.get("outputs", []):
                 if out.get("output_type") == "stream" and out.get("name") == "stdout":
                     kept.append(out)
                 elif out.get("output_type") == "execute_result":
-                    data = {k: v for k, v in out.get("data", {}).items() if k == "text/plain"}
+                    data = {k: v for k, v in out.get("data", {}).items()
+                            if k in ("text/plain", "text/html")}
                     if data:
                         kept.append({"output_type": "execute_result", "data": data,
                                      "metadata": {}, "execution_count": None})
@@ -294,12 +385,13 @@ def strip_outputs(nb, *, keep_checked=True):
 
 
 def _main(argv):
-    if len(argv) < 2 or argv[0] != "strip":
-        print("usage: python -m dlnotebooks.course strip NOTEBOOK...", file=sys.stderr)
+    if len(argv) < 2 or argv[0] not in ("strip", "learner"):
+        print("usage: python -m dlnotebooks.course {strip,learner} NOTEBOOK...", file=sys.stderr)
         return 2
+    convert = strip_outputs if argv[0] == "strip" else make_learner_version
     for name in argv[1:]:
         path = pathlib.Path(name)
-        nb = strip_outputs(json.loads(path.read_text()))
+        nb = convert(json.loads(path.read_text()))
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return 0
 

@@ -66,10 +66,15 @@ notrace_primitives[_Node] = notrace_primitives[VJPNode]
 
 
 class _Context:
-    __slots__ = ("level",)
+    # constant_gradients: the data of gradients returned without enable_higher_derivatives
+    # (constants) by id, kept (alive, so ids stay unique) only to explain a later "y not
+    # traced"; they live as long as this dlfeval call.
+    __slots__ = ("level", "constant_gradients", "constant_calls")
 
     def __init__(self, level):
         self.level = level
+        self.constant_gradients = {}
+        self.constant_calls = 0
 
 
 _contexts = []
@@ -224,7 +229,7 @@ def _current_context():
     return _contexts[-1]
 
 
-def _check_y(y, level):
+def _check_y(y, level, ctx):
     data = y._data if isinstance(y, dlarray) else y
     shape = np.shape(getval(data))
     if int(np.prod(shape)) != 1:
@@ -236,11 +241,28 @@ def _check_y(y, level):
         raise ValueError("dlgradient: y must be a traced real scalar; got a complex value. "
                          "Differentiate its real part or its absolute value instead.")
     if not (isbox(data) and data._trace == level):
-        raise ValueError(
-            "dlgradient: y must be a traced real scalar; got a value that does not depend on "
-            "any traced input of dlfeval. Compute y from the dlarrays passed to dlfeval."
-        )
+        raise ValueError("dlgradient: y must be a traced real scalar; got a value that does not "
+                         "depend on any traced input of dlfeval. " + _why_untraced(y, ctx))
     return data
+
+
+def _why_untraced(y, ctx):
+    """The likely cause of an untraced ``y``, named when it can be detected."""
+    if isinstance(y, dlarray) and id(y._data) in ctx.constant_gradients:
+        return ("y is a gradient returned by dlgradient without enable_higher_derivatives=True, "
+                "which is a constant. To differentiate a gradient again, compute it with "
+                "dlgradient(..., enable_higher_derivatives=True).")
+    if ctx.constant_calls:
+        return ("An earlier dlgradient call in this function ran without "
+                "enable_higher_derivatives=True, so its gradients are constants: if y is "
+                "computed from them, pass enable_higher_derivatives=True to that call.")
+    if not isinstance(y, dlarray):
+        return (f"y is a plain {type(y).__name__}, not a dlarray: a value passed through "
+                "extractdata (or np.asarray, float, .item()) is cut from the trace and is a "
+                "constant. Compute y with operations on the traced dlarrays instead.")
+    return ("Likely causes: y was built from extractdata(...) of a traced value (a constant), "
+            "or from arrays that were not passed to dlfeval (globals and closures are constants; "
+            "pass them as arguments of dlfeval).")
 
 
 def _leaf_box(x, level, path):
@@ -377,7 +399,7 @@ def dlgradient(y, x, *xs, retain_data=False, enable_higher_derivatives=False):
     """
     ctx = _current_context()
     level = ctx.level
-    y_box = _check_y(y, level)
+    y_box = _check_y(y, level, ctx)
     targets = (x,) + xs
     flat = []
     for i, target in enumerate(targets):
@@ -415,7 +437,11 @@ def dlgradient(y, x, *xs, retain_data=False, enable_higher_derivatives=False):
             grads = [g if isbox(g._data) and g._data._trace == level
                      else dlarray._wrap(box * 0 + g._data, g.fmt)
                      for g, box in zip(grads, boxes)]
+        else:
+            ctx.constant_gradients.update((id(g._data), g._data) for g in grads)
         results.append(_tree.tree_unflatten(treedef, grads))
+    if not enable_higher_derivatives:
+        ctx.constant_calls += 1
     return results[0] if not xs else tuple(results)
 
 

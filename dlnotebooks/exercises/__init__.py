@@ -4,9 +4,11 @@
 import importlib
 import pkgutil
 
-from ._framework import TODO, Exercise, Feedback, all_exercises, exercise, get
+from ._framework import (TODO, Exercise, Feedback, all_exercises, exercise, get, graded_mode,
+                         solution_cell)
 
-__all__ = ["get", "all_exercises", "Exercise", "Feedback", "exercise", "TODO"]
+__all__ = ["get", "all_exercises", "Exercise", "Feedback", "exercise", "solution_cell", "TODO",
+           "graded_mode"]
 
 
 def _load_all():

@@ -6,21 +6,47 @@ and register themselves with :func:`exercise`. Learners write::
     ex = dl.exercises.get("02.1")
     ex.check(my_answer)      # specific feedback: what is right, what is off and where
     ex.hint()                # the next hint each time it is called
-    ex.solution()            # the reference solution, as code
+    ex.solution()            # the solution, as code (off in graded mode)
 
-Each exercise also carries its reference answer and plausible wrong answers, so the test suite
-checks that ``check()`` accepts the first and rejects the others.
+One source per solution: each exercise's solution is a real function in its module, written
+exactly as a learner writes it in the notebook (``dl.`` and ``np.`` names only). Its source is
+what ``solution()`` shows and what the solved notebooks contain; the function itself is the
+reference answer the tests check, so the code a learner is shown is the code that is tested.
+
+- A *function* exercise (``def model_loss(params, X, T): ...``) is answered by a function of
+  that name; its stub in the learner notebook is the ``def`` line over ``...``.
+- A *value* exercise (``people = ...``) is written as a function decorated with
+  :func:`solution_cell` whose body is the notebook code and whose ``return`` names the answer;
+  its parameters are answers of earlier exercises (``shares`` is computed from ``people``).
+
+A learner's stub (``...``, or a function whose body is only ``...``) is reported as "not yet"
+without running the checker, so the learner notebooks run top to bottom. Each exercise also
+carries plausible wrong answers, so the test suite checks that ``check()`` accepts the
+solution and rejects each of them.
+
+Graded mode: with the environment variable ``DLNOTEBOOKS_GRADED=1`` (or ``solutions``)
+``solution()`` shows nothing; with ``DLNOTEBOOKS_GRADED=hints`` ``hint()`` is off too.
 """
 
+import ast
+import inspect
+import os
+import sys
 import textwrap
+import types
 
-__all__ = ["Exercise", "Feedback", "get", "exercise", "all_exercises", "TODO"]
+__all__ = ["Exercise", "Feedback", "get", "exercise", "all_exercises", "TODO", "solution_cell",
+           "graded_mode", "GRADED_ENV"]
+
+#: Environment variable that switches solutions (and optionally hints) off for graded work.
+GRADED_ENV = "DLNOTEBOOKS_GRADED"
 
 _EXERCISES = {}
 
 
 class _Todo:
-    """The placeholder answer of a student notebook: ``my_answer = dl.exercises.TODO``.
+    """A placeholder answer, ``my_answer = dl.exercises.TODO`` (the course's stubs use ``...``;
+    this stays for notebooks written with it).
 
     ``check()`` reports an exercise whose answer is (or contains) ``TODO`` as not yet done
     instead of running the checker. Calling it, indexing it or taking an attribute gives
@@ -55,8 +81,18 @@ class _Todo:
 TODO = _Todo()
 
 
+def _blank():
+    ...
+
+
+def _is_blank_function(answer):
+    """A function whose body is only ``...`` (or ``pass``): the learner notebook's stub."""
+    code = getattr(answer, "__code__", None)
+    return code is not None and code.co_code == _blank.__code__.co_code
+
+
 def _is_todo(answer, depth=0):
-    if answer is TODO:
+    if answer is TODO or answer is Ellipsis or _is_blank_function(answer):
         return True
     if depth < 3 and isinstance(answer, (tuple, list)):
         return any(_is_todo(a, depth + 1) for a in answer)
@@ -101,6 +137,108 @@ def _escape(text):
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def graded_mode():
+    """What graded mode switches off, from the environment variable ``DLNOTEBOOKS_GRADED``.
+
+    ``1``, ``yes``, ``true`` or ``solutions``: ``{"solutions"}``; ``hints``:
+    ``{"solutions", "hints"}``; unset, empty or ``0``: nothing. Any other value raises, so a
+    typo in a hub's configuration does not silently leave the solutions on.
+
+    Returns
+    -------
+    switched_off : set of str, subset of {"solutions", "hints"}; empty when graded mode is off
+
+    Raises
+    ------
+    ValueError
+        ``DLNOTEBOOKS_GRADED`` has a value other than those above.
+    """
+    value = os.environ.get(GRADED_ENV, "").strip().lower()
+    if value in ("", "0", "no", "false", "off"):
+        return set()
+    if value in ("1", "yes", "true", "on", "solutions"):
+        return {"solutions"}
+    if value == "hints":
+        return {"solutions", "hints"}
+    raise ValueError(f"graded_mode: {GRADED_ENV} must be 1 (solutions off) or hints (solutions "
+                     f"and hints off); got {value!r}. Unset it or set it to 0 to switch graded "
+                     "mode off.")
+
+
+def _public_api():
+    """The names ``import dlnotebooks as dl`` gives, built from the layers below the exercises.
+
+    Solutions are written with ``dl.`` names exactly as in the notebooks; this namespace
+    gives them those names without the exercises importing the package root (which imports
+    the exercises).
+    """
+    from .. import autodiff, core, data, init, monitor, nn, ops, optim, testing
+
+    api = types.SimpleNamespace()
+    for module in (autodiff, core, data, monitor, nn, ops, optim):
+        for name in module.__all__:
+            setattr(api, name, getattr(module, name))
+    api.init, api.data, api.testing = init, data, testing
+    api.exercises = sys.modules[__package__]
+    return api
+
+
+#: ``dl`` for the solutions in the exercise modules (``from ._framework import dl``).
+dl = _public_api()
+
+
+def solution_cell(fn):
+    """Mark ``fn`` as the solution of a value exercise (``people = ...`` in the notebook).
+
+    Parameters
+    ----------
+    fn : function
+        Its body is the notebook code, its last statement ``return NAME`` (or ``return A, B``)
+        names the answer, and its parameters are answers of earlier exercises of the same
+        notebook (``def _shares_cell(people): ...``).
+
+    Returns
+    -------
+    fn : the same function, marked
+    """
+    fn._dlnotebooks_cell = True
+    return fn
+
+
+class _Solution:
+    """The one source of an exercise's solution: a function in the exercise module."""
+
+    def __init__(self, fn):
+        self.fn = fn
+        self.is_cell = getattr(fn, "_dlnotebooks_cell", False)
+        source = textwrap.dedent(inspect.getsource(fn))
+        tree = ast.parse(source).body[0]
+        lines = source.splitlines()
+        body_start = tree.body[0].lineno - 1
+        def_start = tree.lineno - 1  # after any decorator
+        if self.is_cell:
+            last = tree.body[-1]
+            if not isinstance(last, ast.Return) or last.value is None:
+                raise ValueError(f"solution_cell: {fn.__name__} must end with `return NAME`; "
+                                 f"got {ast.dump(last)[:60]}.")
+            names = (last.value.elts if isinstance(last.value, ast.Tuple) else [last.value])
+            self.answer_names = [ast.unparse(n) for n in names]
+            self.params = [a.arg for a in tree.args.args]
+            self.code = textwrap.dedent("\n".join(lines[body_start:last.lineno - 1])).strip()
+            self.stub = "\n".join(f"{n} = ...  # your code here" for n in self.answer_names)
+            self.marked = f"### BEGIN SOLUTION\n{self.code}\n### END SOLUTION"
+        else:
+            self.answer_names = [fn.__name__]
+            self.params = []
+            self.code = "\n".join(lines[def_start:]).strip()
+            header = "\n".join(lines[def_start:body_start])
+            body = "\n".join(lines[body_start:]).rstrip()
+            self.stub = header + "\n    ...  # your code here"
+            # nbgrader's region is the body only, so its release keeps the def line.
+            self.marked = (f"{header}\n    ### BEGIN SOLUTION\n{body}\n"
+                           "    ### END SOLUTION")
+
+
 class _Problems(Exception):
     """Raised by a checker to stop at the first decisive problem."""
 
@@ -118,24 +256,57 @@ class Exercise:
         (and may stop early by raising via ``report.stop(message)``), ``report.note(message)``
         for remarks on a correct answer.
     hints : list of str
-    solution : str
-        Reference code, shown by ``solution()``.
-    reference : callable
-        Builds the reference answer (used by the tests).
+    solution : function
+        The solution as the learner writes it in the notebook: a function answering the
+        exercise, or a :func:`solution_cell` for a value answer. Its source is what
+        ``solution()`` shows and what the solved notebooks contain.
     wrong_answers : list of callables
         Each builds a plausible wrong answer that ``check`` must reject (used by the tests).
     """
 
-    def __init__(self, exercise_id, title, checker, hints, solution, reference,
-                 wrong_answers=()):
+    def __init__(self, exercise_id, title, checker, hints, solution, wrong_answers=()):
         self.id = exercise_id
         self.title = title
         self._checker = checker
         self.hints = list(hints)
-        self._solution = textwrap.dedent(solution).strip()
-        self.reference = reference
+        self._source = _Solution(solution)
         self.wrong_answers = list(wrong_answers)
         self._next_hint = 0
+
+    @property
+    def solution_code(self):
+        """The solution's code as it stands in a solved notebook."""
+        return self._source.code
+
+    @property
+    def marked_solution(self):
+        """The solution with nbgrader's ``### BEGIN SOLUTION`` / ``### END SOLUTION`` markers
+        around what the learner writes (a function's body, a value's code)."""
+        return self._source.marked
+
+    @property
+    def stub(self):
+        """The learner notebook's stub: the ``def`` line over ``...``, or ``name = ...``."""
+        return self._source.stub
+
+    @property
+    def answer_names(self):
+        """The names the learner's code binds and ``check`` receives (``["model_loss"]``)."""
+        return list(self._source.answer_names)
+
+    def reference(self):
+        """Return the solution's answer (what the tests check).
+
+        Returns
+        -------
+        answer : the solution function, or the value a solution cell makes (from the answers of
+            the earlier exercises it takes)
+        """
+        solution = self._source
+        if not solution.is_cell:
+            return solution.fn
+        args = [_answer_named(name, before=self.id) for name in solution.params]
+        return solution.fn(*args)
 
     def check(self, *answer):
         """Check an answer and return :class:`Feedback` with specific messages.
@@ -153,13 +324,21 @@ class Exercise:
             ``passed`` and the messages; it shows as a short report in Jupyter.
         """
         if _is_todo(answer):
-            return Feedback(self.id, False, [
-                "not done yet: replace TODO with your code (ex.hint() helps)."])
+            if self._source.is_cell:
+                names = " and ".join(f"`{n} = ...`" for n in self.answer_names)
+                todo = f"write your code in place of the `...` of {names}"
+            else:
+                todo = f"write the body of `{self.answer_names[0]}` in place of its `...`"
+            return Feedback(self.id, False, [f"not done yet: {todo} (ex.hint() helps)."])
         report = _Report()
         try:
             self._checker(*answer, report)
         except _Problems:
             pass
+        except NotImplementedError:  # nbgrader's stub in a released assignment
+            return Feedback(self.id, False, [
+                "not done yet: replace `raise NotImplementedError()` with your code "
+                "(ex.hint() helps)."])
         except Exception as err:  # the learner's code raised: say so, do not crash
             report.fail(f"your code raised {type(err).__name__}: {err}")
         return Feedback(self.id, not report.problems, report.problems or report.notes)
@@ -173,6 +352,8 @@ class Exercise:
         """
         if not self.hints:
             return "No hints for this one — look at the lesson text just above."
+        if "hints" in graded_mode():  # DLNOTEBOOKS_GRADED=hints
+            return _Text(f"Hints are switched off for graded work ({GRADED_ENV} is set).")
         text = self.hints[self._next_hint % len(self.hints)]
         self._next_hint += 1
         return _Text(f"Hint {((self._next_hint - 1) % len(self.hints)) + 1}/{len(self.hints)}:"
@@ -186,6 +367,13 @@ class Exercise:
         code : str (shown as plain text in Jupyter)
         """
         return _Text(self._solution)
+
+    @property
+    def _solution(self):
+        # Graded mode (DLNOTEBOOKS_GRADED set) shows a note instead of the code.
+        if "solutions" in graded_mode():
+            return f"Solutions are switched off for graded work ({GRADED_ENV} is set)."
+        return self.solution_code
 
     def __repr__(self):
         return f"Exercise {self.id}: {self.title} — call .check(answer), .hint(), .solution()"
@@ -212,12 +400,12 @@ class _Report:
         self.notes.append(message)
 
 
-def exercise(exercise_id, title, *, hints, solution, reference, wrong_answers=()):
+def exercise(exercise_id, title, *, hints, solution, wrong_answers=()):
     """Decorator registering a checker function as exercise ``exercise_id``.
 
     Parameters
     ----------
-    exercise_id, title, hints, solution, reference, wrong_answers
+    exercise_id, title, hints, solution, wrong_answers
         As for :class:`Exercise` (keyword-only after ``title``).
 
     Returns
@@ -235,10 +423,23 @@ def exercise(exercise_id, title, *, hints, solution, reference, wrong_answers=()
         if exercise_id in _EXERCISES:
             raise ValueError(f"exercise: {exercise_id!r} is registered twice.")
         _EXERCISES[exercise_id] = Exercise(exercise_id, title, checker, hints, solution,
-                                           reference, wrong_answers)
+                                           wrong_answers)
         return checker
 
     return register
+
+
+def _answer_named(name, *, before):
+    """The reference answer of the latest exercise before ``before`` in the same notebook
+    whose answer is called ``name``."""
+    notebook = before.split(".")[0]
+    for key in sorted(_EXERCISES, reverse=True):
+        ex = _EXERCISES[key]
+        if key.split(".")[0] == notebook and key < before and name in ex.answer_names:
+            answer = ex.reference()
+            return answer[ex.answer_names.index(name)] if len(ex.answer_names) > 1 else answer
+    raise ValueError(f"solution_cell: parameter {name!r} of exercise {before} is not the answer "
+                     "of an earlier exercise of its notebook.")
 
 
 def get(exercise_id):

@@ -4,19 +4,22 @@ import numpy as np
 
 from .. import ops
 from ..core import dlarray, extractdata, isdlarray
-from ._framework import exercise
+from ._framework import dl, exercise, solution_cell
 
 PEOPLE = np.array([[1.62, 55.0, 31], [1.80, 80.0, 45], [1.75, 72.0, 23], [1.58, 49.0, 60]])
+
+
+@solution_cell
+def _people_cell():
+    people = dl.dlarray(PEOPLE, "BC")
+    return people
 
 
 @exercise(
     "00.1", "Your first dlarray",
     hints=["Each row of PEOPLE is one person: an observation (B). Each column is a feature (C).",
            "dlarray(PEOPLE, 'BC') — dlarray puts C first."],
-    solution="""
-    people = dlarray(PEOPLE, "BC")
-    """,
-    reference=lambda: dlarray(PEOPLE, "BC"),
+    solution=_people_cell,
     wrong_answers=[lambda: dlarray(PEOPLE, "CB"), lambda: PEOPLE],
 )
 def _(people, report):
@@ -43,13 +46,16 @@ def _(people, report):
     report.note("rows became columns: observations (B) come after channels (C).")
 
 
+@solution_cell
+def _shares_cell(people):
+    shares = dl.softmax(people)
+    return shares
+
+
 @exercise(
     "00.2", "Apply an operation",
     hints=["Operations are functions: dl.softmax(X) normalises over the C dimension."],
-    solution="""
-    shares = dl.softmax(dlarray(PEOPLE, "BC"))
-    """,
-    reference=lambda: ops.softmax(dlarray(PEOPLE, "BC")),
+    solution=_shares_cell,
     wrong_answers=[lambda: ops.softmax(dlarray(PEOPLE, "CB")),
                    lambda: ops.sigmoid(dlarray(PEOPLE, "BC"))],
 )

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..core import dlarray, extractdata, isdlarray
-from ._framework import exercise
+from ._framework import dl, exercise
 
 
 def _images(rng=None):
@@ -35,17 +35,17 @@ def _check_image_batch(to_sscb, report):
     report.note("(N, H, W) became (H, W, 1, N): dlarray moved B last and you added C.")
 
 
+def to_sscb(images):
+    return dl.dlarray(images[..., None], "BSSC")
+
+
 @exercise(
     "01.1", "Label a batch of images",
     hints=["The input is (N, H, W). Give each dimension a label, in that order: B, S, S.",
            "There is no channel dimension yet: add a trailing singleton axis with "
            "images[..., None] and label it C.",
            "dlarray(images[..., None], 'BSSC') — dlarray sorts the labels into S, S, C, B."],
-    solution="""
-    def to_sscb(images):
-        return dlarray(images[..., None], "BSSC")
-    """,
-    reference=lambda: (lambda images: dlarray(images[..., None], "BSSC")),
+    solution=to_sscb,
     wrong_answers=[lambda: (lambda images: dlarray(images, "SSCB")),
                    lambda: (lambda images: dlarray(images, "BSS")),
                    lambda: (lambda images: dlarray(images.reshape(4, 3, 1, 5), "SSCB"))],
@@ -101,27 +101,24 @@ def _check_channel_means(channel_means, report):
     report.note("works for SSCB, CBT and CB inputs alike: that is what formats buy you.")
 
 
+def channel_means(X):
+    axes = tuple(i for i in range(X.ndim) if i not in dl.finddim(X, "C"))
+    return np.mean(X, axis=axes)
+
+
+_reference_channel_means = channel_means  # the checker compares with the solution
+
+
 @exercise(
     "01.2", "Per-channel means for any format",
     hints=["finddim(X, 'C') tells you where the channels are.",
            "Average over all the other axes: tuple(i for i in range(X.ndim) if i not in "
            "finddim(X, 'C')).",
            "np.mean on a formatted dlarray keeps the reduced dims as singletons with labels."],
-    solution="""
-    def channel_means(X):
-        axes = tuple(i for i in range(X.ndim) if i not in finddim(X, "C"))
-        return np.mean(X, axis=axes)
-    """,
-    reference=lambda: _reference_channel_means,
+    solution=channel_means,
     wrong_answers=[lambda: (lambda X: np.mean(X, axis=(0, 1, 3))),
                    lambda: (lambda X: np.mean(X))],
 )
 def _(channel_means, report):
     _check_channel_means(channel_means, report)
 
-
-def _reference_channel_means(X):
-    from ..core import finddim
-
-    axes = tuple(i for i in range(X.ndim) if i not in finddim(X, "C"))
-    return np.mean(X, axis=axes)

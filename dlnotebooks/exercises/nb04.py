@@ -4,17 +4,22 @@ import numpy as np
 
 from .. import init, ops
 from ..core import dlarray, extractdata, isdlarray
-from ._framework import exercise
+from ._framework import dl, exercise
 
 
 def _as_array(value):
     return extractdata(value) if isdlarray(value) else np.asarray(value)
 
 
-def _reference_bn(c):
-    return ({"Offset": init.zeros((c, 1)), "Scale": init.ones((c, 1))},
-            {"TrainedMean": np.zeros((c, 1), "float32"),
-             "TrainedVariance": np.ones((c, 1), "float32")})
+def init_batchnorm(num_channels):
+    learnables = {"Offset": dl.init.zeros((num_channels, 1)),
+                  "Scale": dl.init.ones((num_channels, 1))}
+    state = {"TrainedMean": np.zeros((num_channels, 1), "float32"),
+             "TrainedVariance": np.ones((num_channels, 1), "float32")}
+    return learnables, state
+
+
+_reference_bn = init_batchnorm  # the checker compares with the solution
 
 
 @exercise(
@@ -22,21 +27,16 @@ def _reference_bn(c):
     hints=["Offset starts at 0 and Scale at 1, like MATLAB's initializeZeros/initializeOnes.",
            "The running mean starts at 0 and the running variance at 1 — a variance of 0 would "
            "divide by almost nothing at inference."],
-    solution="""
-    def init_batchnorm(num_channels):
-        learnables = {"Offset": dl.init.zeros((num_channels, 1)),
-                      "Scale": dl.init.ones((num_channels, 1))}
-        state = {"TrainedMean": np.zeros((num_channels, 1), "float32"),
-                 "TrainedVariance": np.ones((num_channels, 1), "float32")}
-        return learnables, state
-    """,
-    reference=lambda: _reference_bn,
+    solution=init_batchnorm,
     wrong_answers=[lambda: (lambda c: ({"Offset": init.zeros((c, 1)), "Scale": init.ones((c, 1))},
                                        {"TrainedMean": np.zeros((c, 1)),
                                         "TrainedVariance": np.zeros((c, 1))})),
                    lambda: (lambda c: ({"Offset": init.ones((c, 1)), "Scale": init.zeros((c, 1))},
                                        {"TrainedMean": np.zeros((c, 1)),
-                                        "TrainedVariance": np.ones((c, 1))}))],
+                                        "TrainedVariance": np.ones((c, 1))})),
+                   lambda: (lambda c: ({"Offset": init.zeros((c,)), "Scale": init.ones((c,))},
+                                       {"TrainedMean": np.zeros(c, "float32"),
+                                        "TrainedVariance": np.ones(c, "float32")}))],
 )
 def _(init_batchnorm, report):
     out = init_batchnorm(6)
@@ -48,6 +48,9 @@ def _(init_batchnorm, report):
         if name not in learnables:
             report.stop(f"learnables needs the key {name!r}.")
         arr = _as_array(learnables[name])
+        if arr.size == 6 and arr.shape != (6, 1):
+            report.stop(f"{name} has shape {arr.shape}; expected (num_channels, 1) = (6, 1): "
+                        "one row per channel, like MATLAB's numChannels-by-1 vectors.")
         if arr.size != 6 or not np.allclose(arr, value):
             report.fail(f"{name} should be {value:g} for each of the 6 channels; got "
                         f"{np.unique(arr).tolist()[:3]} with {arr.size} elements.")
@@ -55,18 +58,13 @@ def _(init_batchnorm, report):
         if name not in state:
             report.stop(f"state needs the key {name!r}.")
         arr = _as_array(state[name])
+        if arr.size == 6 and arr.shape != (6, 1):
+            report.stop(f"{name} has shape {arr.shape}; expected (num_channels, 1) = (6, 1), "
+                        "the shape of the learnables.")
         if arr.size != 6 or not np.allclose(arr, value):
             report.fail(f"{name} should start at {value:g}; got {np.unique(arr).tolist()[:3]}.")
     if all(k in state for k in ("TrainedMean",)) and isdlarray(state["TrainedMean"]):
         report.fail("state holds plain arrays, not dlarrays: it is never differentiated.")
-
-
-def _reference_block(parameters, X):
-    Y = ops.relu(ops.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
-                            padding="same"))
-    Y = ops.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"],
-                   padding="same")
-    return ops.relu(Y + X)
 
 
 def _no_skip(parameters, X):
@@ -76,19 +74,21 @@ def _no_skip(parameters, X):
                                padding="same"))
 
 
+def residual_block(parameters, X):
+    conv_a, conv_b = parameters["conv_a"], parameters["conv_b"]
+    Y = dl.relu(dl.dlconv(X, conv_a["Weights"], conv_a["Bias"], padding="same"))
+    Y = dl.dlconv(Y, conv_b["Weights"], conv_b["Bias"], padding="same")
+    return dl.relu(Y + X)
+
+
+_reference_block = residual_block  # the checker compares with the solution
+
+
 @exercise(
     "04.2", "A residual block",
     hints=["dl.dlconv(X, W, b, padding='same') keeps the spatial size, so Y + X works.",
            "Add X before the last relu: relu(conv_b(relu(conv_a(X))) + X)."],
-    solution="""
-    def residual_block(parameters, X):
-        Y = dl.relu(dl.dlconv(X, parameters["conv_a"]["Weights"], parameters["conv_a"]["Bias"],
-                              padding="same"))
-        Y = dl.dlconv(Y, parameters["conv_b"]["Weights"], parameters["conv_b"]["Bias"],
-                      padding="same")
-        return dl.relu(Y + X)
-    """,
-    reference=lambda: _reference_block,
+    solution=residual_block,
     wrong_answers=[lambda: _no_skip],
 )
 def _(residual_block, report):

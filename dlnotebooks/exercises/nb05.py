@@ -4,13 +4,7 @@ import numpy as np
 
 from .. import init
 from ..core import extractdata, isdlarray
-from ._framework import exercise
-
-
-def _reference_conv(filter_size, num_channels, num_filters, rng):
-    shape = tuple(filter_size) + (num_channels, num_filters)
-    num_in, num_out = init.fan_in_out("conv", shape)
-    return init.glorot(shape, num_out, num_in, rng=rng)
+from ._framework import dl, exercise
 
 
 def _values(w, report):
@@ -19,18 +13,21 @@ def _values(w, report):
     return np.asarray(extractdata(w) if isdlarray(w) else w, dtype=float)
 
 
+def init_conv(filter_size, num_channels, num_filters, rng):
+    shape = tuple(filter_size) + (num_channels, num_filters)
+    num_in, num_out = dl.init.fan_in_out("conv", shape)
+    return dl.init.glorot(shape, num_out, num_in, rng=rng)
+
+
+_reference_conv = init_conv  # the checker compares with the solution
+
+
 @exercise(
     "05.1", "Glorot weights for a convolution",
     hints=["MATLAB's convolution weights are (h, w, num_channels, num_filters).",
            "dl.init.fan_in_out('conv', shape) gives (num_in, num_out) = (h·w·C, h·w·F).",
            "dl.init.glorot(shape, num_out, num_in, rng=rng) — note num_out comes first."],
-    solution="""
-    def init_conv(filter_size, num_channels, num_filters, rng):
-        shape = tuple(filter_size) + (num_channels, num_filters)
-        num_in, num_out = dl.init.fan_in_out("conv", shape)
-        return dl.init.glorot(shape, num_out, num_in, rng=rng)
-    """,
-    reference=lambda: _reference_conv,
+    solution=init_conv,
     wrong_answers=[
         lambda: (lambda fs, c, f, rng: init.glorot(tuple(fs) + (f, c), 9 * f, 9 * c, rng=rng)),
         lambda: (lambda fs, c, f, rng: init.glorot(tuple(fs) + (c, f), c, f, rng=rng)),
@@ -70,15 +67,15 @@ def _(init_conv, report):
     report.note(f"uniform on ±{bound:.3f}, in the (h, w, C, F) layout.")
 
 
+def init_relu_layer(num_out, num_in, rng):
+    return dl.init.he((num_out, num_in), num_in, rng=rng)
+
+
 @exercise(
     "05.2", "Weights for a ReLU layer",
     hints=["For ReLU, He initialization keeps the spread: std = √(2 / num_in).",
            "dl.init.he((num_out, num_in), num_in, rng=rng)."],
-    solution="""
-    def init_relu_layer(num_out, num_in, rng):
-        return dl.init.he((num_out, num_in), num_in, rng=rng)
-    """,
-    reference=lambda: (lambda o, i, rng: init.he((o, i), i, rng=rng)),
+    solution=init_relu_layer,
     wrong_answers=[lambda: (lambda o, i, rng: init.glorot((o, i), o, i, rng=rng)),
                    lambda: (lambda o, i, rng: init.he((o, i), o, rng=rng))],
 )

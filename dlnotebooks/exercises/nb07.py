@@ -4,14 +4,7 @@ import numpy as np
 
 from ..core import dlarray, extractdata, isdlarray
 from ..optim import dlupdate, sgdmupdate
-from ._framework import exercise
-
-
-def _reference_sgdm(params, grads, vel, learn_rate, momentum):
-    if vel is None:
-        vel = dlupdate(lambda g: 0 * g, grads)
-    vel = dlupdate(lambda v, g: momentum * v - learn_rate * g, vel, grads)
-    return dlupdate(lambda p, v: p + v, params, vel), vel
+from ._framework import dl, exercise
 
 
 def _torch_style_sgdm(params, grads, vel, learn_rate, momentum):
@@ -29,20 +22,23 @@ def _problem(seed=70):
     return params, grads
 
 
+def my_sgdm(params, grads, vel, learn_rate, momentum):
+    if vel is None:
+        vel = dl.dlupdate(lambda g: 0 * g, grads)
+    vel = dl.dlupdate(lambda v, g: momentum * v - learn_rate * g, vel, grads)
+    params = dl.dlupdate(lambda p, v: p + v, params, vel)
+    return params, vel
+
+
+_reference_sgdm = my_sgdm  # the checker compares with the solution
+
+
 @exercise(
     "07.1", "One SGDM step by hand",
     hints=["The velocity update is v = momentum*v - learn_rate*g, then params = params + v.",
            "dlupdate(lambda v, g: ..., vel, grads) pairs each velocity with its gradient.",
            "On the first call vel is None: start from zeros shaped like the gradients."],
-    solution="""
-    def my_sgdm(params, grads, vel, learn_rate, momentum):
-        if vel is None:
-            vel = dl.dlupdate(lambda g: 0 * g, grads)
-        vel = dl.dlupdate(lambda v, g: momentum * v - learn_rate * g, vel, grads)
-        params = dl.dlupdate(lambda p, v: p + v, params, vel)
-        return params, vel
-    """,
-    reference=lambda: _reference_sgdm,
+    solution=my_sgdm,
     wrong_answers=[lambda: _torch_style_sgdm],
 )
 def _(my_sgdm, report):
@@ -140,25 +136,23 @@ def _step(p, g, v, lr, m, convention):
     return {k: p[k] + sign * v[k] for k in p}, v
 
 
-def _reference_clip(grads, max_norm):
-    total = sum(float(np.sum(extractdata(g) ** 2)) for g in grads.values())
+def clip_by_global_norm(grads, max_norm):
+    total = 0.0
+    for g in grads.values():
+        total += float(np.sum(g * g))
     norm = np.sqrt(total)
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
-    return dlupdate(lambda g: g * scale, grads)
+    return dl.dlupdate(lambda g: g * scale, grads)
+
+
+_reference_clip = clip_by_global_norm  # the checker compares with the solution
 
 
 @exercise(
     "07.2", "Clip gradients by global norm",
     hints=["First add up np.sum(g * g) over all gradients, then take the square root.",
            "Scale every gradient by the same factor min(1, max_norm / norm)."],
-    solution="""
-    def clip_by_global_norm(grads, max_norm):
-        total = sum(float(np.sum(g * g)) for g in grads.values())
-        norm = np.sqrt(total)
-        scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
-        return dl.dlupdate(lambda g: g * scale, grads)
-    """,
-    reference=lambda: _reference_clip,
+    solution=clip_by_global_norm,
     wrong_answers=[lambda: (lambda grads, m: dlupdate(lambda g: np.clip(g, -m, m), grads)),
                    lambda: (lambda grads, m: dlupdate(
                        lambda g: g * min(1.0, m / float(np.sqrt(np.sum(g * g)))), grads))],

@@ -12,8 +12,11 @@ def _scores(values):
     return dlarray(values.reshape(1, 1, 1, -1), "SSCB")
 
 
-def _reference_generator_loss(Y_generated):
+def generator_loss(Y_generated):
     return -np.mean(np.log(Y_generated))
+
+
+_reference_generator_loss = generator_loss  # the checker compares with the solution
 
 
 @exercise(
@@ -21,11 +24,7 @@ def _reference_generator_loss(Y_generated):
     hints=["The generator wants the discriminator to say 'real' (probability 1) for its images.",
            ("Minimize the negative log of D(G(z)), averaged over the batch: "
            "-np.mean(np.log(Y_generated)).")],
-    solution="""
-    def generator_loss(Y_generated):
-        return -np.mean(np.log(Y_generated))
-    """,
-    reference=lambda: _reference_generator_loss,
+    solution=generator_loss,
     wrong_answers=[lambda: (lambda Y: np.mean(np.log(1 - Y))),
                    lambda: (lambda Y: np.mean(np.log(Y))),
                    lambda: (lambda Y: -np.mean(np.log(1 - Y))),
@@ -79,11 +78,6 @@ def _(generator_loss, report):
                 f"{want_g[-1]:.2f} — large, so the generator learns fastest where it is worst.")
 
 
-def _reference_flip(Y_real, flip_probability, rng):
-    flip = rng.random(Y_real.shape[-1]) < flip_probability
-    return np.where(flip, 1 - Y_real, Y_real)
-
-
 def _flip_complement(Y_real, flip_probability, rng):
     flip = rng.random(Y_real.shape[-1]) > flip_probability
     return np.where(flip, 1 - Y_real, Y_real)
@@ -103,18 +97,21 @@ def _flip_global_random(Y_real, flip_probability, rng):
     return np.where(flip, 1 - Y_real, Y_real)
 
 
+def flip_real_outputs(Y_real, flip_probability, rng):
+    flip = rng.random(Y_real.shape[-1]) < flip_probability
+    return np.where(flip, 1 - Y_real, Y_real)
+
+
+_reference_flip = flip_real_outputs  # the checker compares with the solution
+
+
 @exercise(
     "08.2", "Flipping the discriminator's outputs for real images",
     hints=[("Draw one uniform number per real image: rng.random(N) with N = Y_real.shape[-1]; "
            "an image is flipped where that number is below flip_probability."),
            ("np.where(flip, 1 - Y_real, Y_real) keeps the dlarray's format and is "
            "differentiable.")],
-    solution="""
-    def flip_real_outputs(Y_real, flip_probability, rng):
-        flip = rng.random(Y_real.shape[-1]) < flip_probability
-        return np.where(flip, 1 - Y_real, Y_real)
-    """,
-    reference=lambda: _reference_flip,
+    solution=flip_real_outputs,
     wrong_answers=[lambda: _flip_complement, lambda: _flip_whole_batch,
                    lambda: _flip_to_zero, lambda: _flip_global_random],
 )

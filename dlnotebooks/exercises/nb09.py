@@ -11,9 +11,9 @@ def _as_array(value):
     return extractdata(value) if isdlarray(value) else np.asarray(value)
 
 
-# ---------------------------------------------------------------- 09.1 pairs
+# ---------------------------------------------------------------- 09.1 hard negatives
 
-def _reference_pairs(labels, num_pairs, rng):
+def make_hard_pairs(labels, confusable, num_pairs, rng):
     by_class = [np.flatnonzero(labels == c) for c in range(labels.max() + 1)]
     pair_labels = (rng.random(num_pairs) < 0.5).astype(int)
     first = np.empty(num_pairs, int)
@@ -23,56 +23,63 @@ def _reference_pairs(labels, num_pairs, rng):
         if pair_labels[k] == 1:
             first[k], second[k] = rng.choice(by_class[c], 2, replace=False)
         else:
-            other = (c + rng.integers(1, len(by_class))) % len(by_class)
-            first[k], second[k] = rng.choice(by_class[c]), rng.choice(by_class[other])
+            first[k], second[k] = rng.choice(by_class[c]), rng.choice(by_class[confusable[c]])
     return first, second, pair_labels
 
 
-def _inverted_labels(labels, num_pairs, rng):
-    first, second, pair_labels = _reference_pairs(labels, num_pairs, rng)
-    return first, second, 1 - pair_labels
-
-
-def _random_pairs(labels, num_pairs, rng):
-    first = rng.integers(len(labels), size=num_pairs)
-    second = rng.integers(len(labels), size=num_pairs)
-    return first, second, (labels[first] == labels[second]).astype(int)
-
-
-def _same_image(labels, num_pairs, rng):
-    first, second, pair_labels = _reference_pairs(labels, num_pairs, rng)
-    second = np.where(pair_labels == 1, first, second)
-    return first, second, pair_labels
-
-
-@exercise(
-    "09.1", "Similar and dissimilar pairs",
-    hints=["Flip a coin per pair first: pair_labels = (rng.random(num_pairs) < 0.5).",
-           "Similar: pick a class, then two different images of it with "
-           "rng.choice(indices, 2, replace=False). Dissimilar: pick two different classes.",
-           "Label 1 means 'same class' — the network's output Y is the probability of that."],
-    solution="""
-    def make_pairs(labels, num_pairs, rng):
+def _pairs(negative, *, replace=False, invert=False, similar_fraction=0.5):
+    """A wrong answer: another choice of the dissimilar partner, or of the labels."""
+    def make(labels, confusable, num_pairs, rng):
         by_class = [np.flatnonzero(labels == c) for c in range(labels.max() + 1)]
-        pair_labels = (rng.random(num_pairs) < 0.5).astype(int)
+        pair_labels = (rng.random(num_pairs) < similar_fraction).astype(int)
         first = np.empty(num_pairs, int)
         second = np.empty(num_pairs, int)
         for k in range(num_pairs):
             c = rng.integers(len(by_class))
             if pair_labels[k] == 1:
-                first[k], second[k] = rng.choice(by_class[c], 2, replace=False)
+                first[k], second[k] = rng.choice(by_class[c], 2, replace=replace)
             else:
-                other = (c + rng.integers(1, len(by_class))) % len(by_class)
-                first[k], second[k] = rng.choice(by_class[c]), rng.choice(by_class[other])
-        return first, second, pair_labels
-    """,
-    reference=lambda: _reference_pairs,
-    wrong_answers=[lambda: _inverted_labels, lambda: _random_pairs, lambda: _same_image],
+                first[k] = rng.choice(by_class[c])
+                second[k] = rng.choice(by_class[negative(c, confusable, len(by_class), rng)])
+        return first, second, (1 - pair_labels) if invert else pair_labels
+    return make
+
+
+def _hard(c, confusable, num_classes, rng):
+    return confusable[c]
+
+
+def _any_other(c, confusable, num_classes, rng):
+    return (c + rng.integers(1, num_classes)) % num_classes
+
+
+def _reverse_lookup(c, confusable, num_classes, rng):
+    return int(np.flatnonzero(np.asarray(confusable) == c)[0])
+
+
+_PAIR_MISTAKES = [dict(negative=_any_other), dict(negative=_reverse_lookup),
+                  dict(negative=_hard, replace=True), dict(negative=_hard, invert=True),
+                  dict(negative=_hard, similar_fraction=0.1)]
+
+# Ten classes; each class's most confusable other class (not symmetric: 7 is confused with
+# 1, but 1 most with 4), as a confusion matrix of a trained network would say.
+_CONFUSABLE = np.array([6, 4, 7, 5, 9, 3, 8, 1, 0, 2])
+
+
+@exercise(
+    "09.1", "Hard-negative pairs",
+    hints=["Start from get_siamese_batch above: the coin flip and the similar pairs stay the "
+           "same; only the dissimilar pairs change.",
+           "For a dissimilar pair of first class c, draw the second image from the class "
+           "confusable[c]: rng.choice(by_class[confusable[c]]).",
+           "Return index arrays (first, second, pair_labels), label 1 for similar pairs."],
+    solution=make_hard_pairs,
+    wrong_answers=[lambda k=k: _pairs(**_PAIR_MISTAKES[k]) for k in range(len(_PAIR_MISTAKES))],
 )
 def _(make_pairs, report):
-    labels = np.repeat(np.arange(30), 4)          # 30 classes, 4 images each
+    labels = np.repeat(np.arange(10), 6)          # 10 classes, 6 images each
     n = 400
-    out = make_pairs(labels, n, np.random.default_rng(91))
+    out = make_pairs(labels, _CONFUSABLE, n, np.random.default_rng(91))
     if not (isinstance(out, tuple) and len(out) == 3):
         report.stop("return three arrays: first, second, pair_labels.")
     first, second, pair_labels = (np.asarray(_as_array(v)).ravel() for v in out)
@@ -96,125 +103,108 @@ def _(make_pairs, report):
                     f"{int(pair_labels[k])}. The label must say whether the classes match.")
     fraction = np.mean(pair_labels)
     if not 0.4 <= fraction <= 0.6:
-        report.stop(f"only {fraction:.0%} of the pairs are similar; draw the two kinds 50/50 "
-                    "(decide the label first, then pick the images), or the network learns to "
-                    "answer 'different' every time.")
+        report.stop(f"only {fraction:.0%} of the pairs are similar; keep the coin flip of "
+                    "get_siamese_batch, 50/50, or the network learns to answer 'different'.")
     twins = np.sum(first[same] == second[same])
     if twins:
         report.stop(f"{twins} similar pairs use the same image twice; pick two *different* "
-                    "images of the class (rng.choice(..., 2, replace=False)) — an image "
-                    "compared with itself teaches nothing.")
-    report.note(f"{fraction:.0%} similar pairs, labels consistent with the classes, no image "
-                "paired with itself.")
+                    "images of the class (rng.choice(..., 2, replace=False)).")
+    negatives = pair_labels == 0
+    wanted = _CONFUSABLE[labels[first[negatives]]]
+    got = labels[second[negatives]]
+    if not np.all(got == wanted):
+        reverse = np.array([np.flatnonzero(_CONFUSABLE == c)[0] for c in labels[first]])
+        if np.all(got == reverse[negatives]):
+            report.stop("you looked confusable up the wrong way round: the second image's "
+                        "class is confusable[c] of the first image's class c, not the class "
+                        "whose confusable entry is c.")
+        share = np.mean(got == wanted)
+        report.stop(f"only {share:.0%} of the dissimilar pairs are hard negatives: for a first "
+                    "image of class c the second must come from class confusable[c] — any "
+                    "other class is an easy pair the network already tells apart.")
+    report.note(f"{fraction:.0%} similar pairs; every dissimilar pair is a hard negative.")
 
 
-# ---------------------------------------------------------------- 09.2 contrastive loss
+# ---------------------------------------------------------------- 09.2 double-margin loss
 
-def _reference_contrastive(F1, F2, T, margin):
+def double_margin_loss(F1, F2, T, pos_margin, neg_margin):
     d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
-    return 0.5 * np.sum(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0) ** 2)
+    similar = np.maximum(d - pos_margin, 0) ** 2
+    dissimilar = np.maximum(neg_margin - d, 0) ** 2
+    return 0.5 * np.sum(T * similar + (1 - T) * dissimilar)
 
 
-def _mean_contrastive(F1, F2, T, margin):
-    d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
-    return 0.5 * np.mean(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0) ** 2)
+def _double_margin(distance=None, similar=None, reduce=np.sum, scale=0.5, swap=False):
+    """A wrong answer: another distance, similar-pair term, reduction or factor."""
+    def loss(F1, F2, T, pos_margin, neg_margin):
+        if swap:
+            pos_margin, neg_margin = neg_margin, pos_margin
+        d = (distance or (lambda a, b: np.sqrt(np.sum((a - b) ** 2, axis=0) + 1e-6)))(F1, F2)
+        pull = (similar or (lambda d, m: np.maximum(d - m, 0) ** 2))(d, pos_margin)
+        return scale * reduce(T * pull + (1 - T) * np.maximum(neg_margin - d, 0) ** 2)
+    return loss
 
 
-def _margin_unsquared(F1, F2, T, margin):
-    d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
-    return 0.5 * np.sum(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0))
-
-
-def _swapped(F1, F2, T, margin):
-    d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
-    return 0.5 * np.sum((1 - T) * d ** 2 + T * np.maximum(margin - d, 0) ** 2)
-
-
-def _no_half(F1, F2, T, margin):
-    return 2 * _reference_contrastive(F1, F2, T, margin)
-
-
-def _squared_distance(F1, F2, T, margin):
-    d2 = np.sum((F1 - F2) ** 2, axis=0)
-    return 0.5 * np.sum(T * d2 + (1 - T) * np.maximum(margin - d2, 0) ** 2)
-
-
-def _batch_distance(F1, F2, T, margin):
-    d = np.sqrt(np.sum((F1 - F2) ** 2) + 1e-6)
-    return 0.5 * np.sum(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0) ** 2)
-
-
-def _values(fn, F1, F2, T, margin):
-    return float(fn(F1, F2, T, margin))
+_MARGIN_MISTAKES = [
+    (dict(similar=lambda d, m: d ** 2),
+     "similar pairs still pay d² when they are already closer than pos_margin: that is the "
+     "contrastive loss above. Use max(d − pos_margin, 0)²."),
+    (dict(similar=lambda d, m: (d - m) ** 2),
+     "similar pairs closer than pos_margin are pushed apart again by (d − pos_margin)²: clamp "
+     "it with max(d − pos_margin, 0)."),
+    (dict(similar=lambda d, m: np.maximum(d - m, 0)),
+     "the similar-pair term is not squared: max(d − pos_margin, 0)²."),
+    (dict(swap=True), "the margins are swapped: similar pairs use pos_margin (the small one), "
+                      "dissimilar pairs neg_margin."),
+    (dict(reduce=np.mean), "that is the mean over the pairs; sum over them as "
+                           "contrastive_loss above does."),
+    (dict(scale=1.0), "twice the expected value: multiply by 0.5 as contrastive_loss does."),
+    (dict(distance=lambda a, b: np.sum((a - b) ** 2, axis=0)),
+     "d is the distance √(Σ (F1 − F2)² + 10⁻⁶), not its square."),
+]
 
 
 @exercise(
-    "09.2", "The contrastive loss",
-    hints=["d is one number per pair: sum the squared differences over the feature (C) "
-           "dimension, axis 0, then take the square root (add 1e-6 inside it).",
-           "Similar pairs (t = 1) pay d²; dissimilar pairs (t = 0) pay max(margin − d, 0)² — "
-           "nothing once they are at least margin apart.",
-           "MATLAB's example sums over the pairs and multiplies by 0.5; it does not divide "
-           "by N."],
-    solution="""
-    def my_contrastive_loss(F1, F2, T, margin):
-        d = np.sqrt(np.sum((F1 - F2) ** 2, axis=0) + 1e-6)
-        return 0.5 * np.sum(T * d ** 2 + (1 - T) * np.maximum(margin - d, 0) ** 2)
-    """,
-    reference=lambda: _reference_contrastive,
-    wrong_answers=[lambda: _mean_contrastive, lambda: _margin_unsquared, lambda: _swapped,
-                   lambda: _no_half, lambda: _squared_distance],
+    "09.2", "A double-margin contrastive loss",
+    hints=["Start from contrastive_loss above: the distance d and the dissimilar term "
+           "max(neg_margin − d, 0)² stay.",
+           "Only the similar term changes: a similar pair closer than pos_margin costs "
+           "nothing, so it pays max(d − pos_margin, 0)² instead of d².",
+           "0.5 * np.sum(T * similar + (1 - T) * dissimilar): summed over the pairs, as above."],
+    solution=double_margin_loss,
+    wrong_answers=[lambda k=k: _double_margin(**_MARGIN_MISTAKES[k][0])
+                   for k in range(len(_MARGIN_MISTAKES))],
 )
-def _(my_contrastive_loss, report):
+def _(loss_fn, report):
     rng = np.random.default_rng(92)
-    N, margin = 8, 0.3
+    N, pos_margin, neg_margin = 10, 0.1, 0.5
+    # distances spread from well inside pos_margin to beyond neg_margin
+    directions = rng.standard_normal((2, N))
+    directions /= np.linalg.norm(directions, axis=0)
+    distances = np.array([0.03, 0.08, 0.2, 0.35, 0.7, 0.05, 0.15, 0.3, 0.45, 0.9])
     F1 = dlarray(rng.normal(scale=0.2, size=(2, N)), "CB")
-    F2 = dlarray(rng.normal(scale=0.2, size=(2, N)), "CB")
-    T = dlarray(np.array([[1, 0, 1, 0, 0, 1, 0, 0]], float), "CB")
-    loss = my_contrastive_loss(F1, F2, T, margin)
+    F2 = dlarray(extractdata(F1) + directions * distances, "CB")
+    T = dlarray(np.array([[1, 1, 1, 1, 1, 0, 0, 0, 0, 0]], float), "CB")
+    loss = loss_fn(F1, F2, T, pos_margin, neg_margin)
     if not isdlarray(loss) or loss.size != 1:
         report.stop(f"return a scalar dlarray (one number for the batch); got "
                     f"{type(loss).__name__} with {getattr(loss, 'size', '?')} elements.")
     got = float(loss)
-    want = _values(_reference_contrastive, F1, F2, T, margin)
+    want = float(double_margin_loss(F1, F2, T, pos_margin, neg_margin))
     if not np.isclose(got, want, rtol=1e-6):
-        known = [
-            (_mean_contrastive, f"that is the mean over the {N} pairs; MATLAB's example sums "
-             f"over the batch without dividing by N (your value × {N} = {got * N:.5f} would "
-             "be right)."),
-            (_no_half, "twice the expected value: the loss is multiplied by 0.5."),
-            (_swapped, "the pair labels are swapped: t = 1 (similar) should pay d², t = 0 "
-             "(dissimilar) max(margin − d, 0)²."),
-            (_margin_unsquared, "the margin term is not squared: dissimilar pairs pay "
-             "max(margin − d, 0)²."),
-            (_squared_distance,
-             "the margin term uses the squared distance d² instead of d: take the square "
-             "root, d = sqrt(sum((F1 − F2)²) + 1e-6)."),
-            (_batch_distance,
-             "d must be one distance per pair: sum over the feature dimension only "
-             "(axis=0), not over the whole batch."),
-        ]
-        for fn, message in known:
-            if np.isclose(got, _values(fn, F1, F2, T, margin), rtol=1e-6):
+        for options, message in _MARGIN_MISTAKES:
+            if np.isclose(got, float(_double_margin(**options)(F1, F2, T, pos_margin,
+                                                               neg_margin)), rtol=1e-6):
                 report.stop(message)
-        report.stop(f"loss {got:.5f}, expected {want:.5f} for 8 pairs (3 similar, 5 "
-                    "dissimilar).")
-    # Far-apart dissimilar pairs must cost nothing (the margin).
-    far = dlarray(np.array([[1.0, -1.0], [0.0, 0.0]]), "CB")
-    zero = dlarray(np.zeros((2, 2)), "CB")
-    if not np.isclose(float(my_contrastive_loss(far, zero, dlarray(np.zeros((1, 2)), "CB"),
-                                                margin)), 0.0, atol=1e-9):
-        report.stop("dissimilar pairs farther apart than the margin should cost nothing: "
-                    "clip with max(margin − d, 0).")
+        report.stop(f"loss {got:.5f}, expected {want:.5f} for 10 pairs (5 similar at distances "
+                    "0.03–0.7, 5 dissimilar at 0.05–0.9), pos_margin 0.1, neg_margin 0.5.")
 
-    def gradient(F1):
-        return dlgradient(my_contrastive_loss(F1, F2, T, margin), F1)
+    def gradient(fn, F1):
+        return dlgradient(fn(F1, F2, T, pos_margin, neg_margin), F1)
 
-    def gradient_ref(F1):
-        return dlgradient(_reference_contrastive(F1, F2, T, margin), F1)
-
-    if not np.allclose(_as_array(dlfeval(gradient, F1)), _as_array(dlfeval(gradient_ref, F1)),
-                       atol=1e-8):
+    if not np.allclose(_as_array(dlfeval(gradient, loss_fn, F1)),
+                       _as_array(dlfeval(gradient, double_margin_loss, F1)), atol=1e-8):
         report.stop("the value is right but the gradient is not: build the loss from dlarray "
                     "operations (np.sqrt, np.sum, np.maximum) on F1 and F2.")
-    report.note("matches MATLAB's contrastive loss in value and gradient.")
+    report.note("similar pairs within pos_margin and dissimilar pairs beyond neg_margin cost "
+                "nothing: only the pairs on the wrong side of a margin are trained.")

@@ -5,7 +5,7 @@ import numpy as np
 from .. import init
 from ..autodiff import dlfeval, dlgradient
 from ..core import dlarray, extractdata, isdlarray
-from ._framework import exercise
+from ._framework import dl, exercise
 
 
 def _as_array(value):
@@ -13,10 +13,6 @@ def _as_array(value):
 
 
 # ---------------------------------------------------------------- 10.1 last valid step
-
-def _reference_last(Y, mask):
-    lengths = mask.sum(axis=1)
-    return dlarray(Y[:, np.arange(Y.shape[1]), lengths - 1], "CB")
 
 
 def _one_late(Y, mask):
@@ -40,19 +36,22 @@ def _steps_at(Y, offsets):
     return data[:, np.arange(data.shape[1]), idx]
 
 
+def last_valid_step(Y, mask):
+    lengths = mask.sum(axis=1)                       # number of real steps per sequence
+    N = Y.shape[1]
+    return dl.dlarray(Y[:, np.arange(N), lengths - 1], "CB")
+
+
+_reference_last = last_valid_step  # the checker compares with the solution
+
+
 @exercise(
     "10.1", "The last valid time step of right-padded sequences",
     hints=["mask.sum(axis=1) counts the real steps of each sequence: its length.",
            "A sequence of length L has its last real step at index L - 1 (0-based).",
            "Y[:, np.arange(N), idx] picks one time step per observation; wrap the result with "
            "dlarray(..., 'CB')."],
-    solution="""
-    def last_valid_step(Y, mask):
-        lengths = mask.sum(axis=1)                       # number of real steps per sequence
-        N = Y.shape[1]
-        return dlarray(Y[:, np.arange(N), lengths - 1], "CB")
-    """,
-    reference=lambda: _reference_last,
+    solution=last_valid_step,
     wrong_answers=[lambda: _one_late, lambda: _one_early, lambda: _padded_last],
 )
 def _(last_valid_step, report):
@@ -117,11 +116,6 @@ def _(last_valid_step, report):
 
 # ---------------------------------------------------------------- 10.2 forget-gate bias
 
-def _reference_bias(num_hidden):
-    bias = np.zeros((4 * num_hidden, 1), "float32")
-    bias[num_hidden:2 * num_hidden] = 1
-    return bias
-
 
 def _block_bias(block):
     def bias_fn(num_hidden):
@@ -134,18 +128,21 @@ def _block_bias(block):
 _GATES = ("input gate i", "forget gate f", "cell candidate g", "output gate o")
 
 
+def unit_forget_gate_bias(num_hidden):
+    bias = np.zeros((4 * num_hidden, 1), "float32")
+    bias[num_hidden:2 * num_hidden] = 1               # blocks i, f, g, o: f is the second
+    return bias
+
+
+_reference_bias = unit_forget_gate_bias  # the checker compares with the solution
+
+
 @exercise(
     "10.2", "Unit forget-gate bias",
     hints=["The bias has 4H rows: four blocks of H rows, one per gate.",
            "MATLAB's gate order is i, f, g, o — input, forget, cell candidate, output. The "
            "forget gate is the second block: rows H to 2H - 1 (0-based)."],
-    solution="""
-    def unit_forget_gate_bias(num_hidden):
-        bias = np.zeros((4 * num_hidden, 1), "float32")
-        bias[num_hidden:2 * num_hidden] = 1               # blocks i, f, g, o: f is the second
-        return bias
-    """,
-    reference=lambda: _reference_bias,
+    solution=unit_forget_gate_bias,
     wrong_answers=[lambda: _block_bias(0), lambda: _block_bias(2),
                    lambda: (lambda h: np.ones((4 * h, 1))),
                    lambda: (lambda h: _reference_bias(h)[:, 0][:3 * h])],

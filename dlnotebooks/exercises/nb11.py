@@ -12,8 +12,14 @@ def _softmax(s, axis):
     return e / e.sum(axis=axis, keepdims=True)
 
 
-def _reference(Q, K, V):
-    return V @ _softmax(K.T @ Q / np.sqrt(Q.shape[0]), 0)
+def my_attention(Q, K, V):
+    scores = K.T @ Q / np.sqrt(Q.shape[0])                 # (Lk, Lq)
+    scores = scores - scores.max(axis=0, keepdims=True)
+    weights = np.exp(scores) / np.exp(scores).sum(axis=0, keepdims=True)
+    return V @ weights
+
+
+_reference = my_attention  # the checker compares with the solution
 
 
 @exercise(
@@ -21,14 +27,7 @@ def _reference(Q, K, V):
     hints=["Scores: K.T @ Q has one row per key and one column per query.",
            "Divide by √d (d = number of channels of Q), then softmax over the keys (axis 0).",
            "The output is V @ weights: each query gets a weighted mix of the value columns."],
-    solution="""
-    def my_attention(Q, K, V):
-        scores = K.T @ Q / np.sqrt(Q.shape[0])
-        scores = scores - scores.max(axis=0, keepdims=True)
-        weights = np.exp(scores) / np.exp(scores).sum(axis=0, keepdims=True)
-        return V @ weights
-    """,
-    reference=lambda: _reference,
+    solution=my_attention,
     wrong_answers=[lambda: (lambda Q, K, V: V @ _softmax(K.T @ Q, 0)),
                    lambda: (lambda Q, K, V: V @ _softmax(K.T @ Q / np.sqrt(Q.shape[0]), 1))],
 )
@@ -67,17 +66,17 @@ def _(my_attention, report):
         report.note("matches dl.attention with one head.")
 
 
+def causal_mask(length):
+    keys = np.arange(length)[:, None]
+    queries = np.arange(length)[None, :]
+    return keys <= queries
+
+
 @exercise(
     "11.2", "A causal mask",
     hints=["Make a column of key positions and a row of query positions and compare them.",
            "Allowed: key position <= query position (no peeking at later tokens)."],
-    solution="""
-    def causal_mask(length):
-        keys = np.arange(length)[:, None]
-        queries = np.arange(length)[None, :]
-        return keys <= queries
-    """,
-    reference=lambda: (lambda n: np.arange(n)[:, None] <= np.arange(n)[None, :]),
+    solution=causal_mask,
     wrong_answers=[lambda: (lambda n: np.arange(n)[:, None] >= np.arange(n)[None, :]),
                    lambda: (lambda n: np.arange(n)[:, None] < np.arange(n)[None, :])],
 )

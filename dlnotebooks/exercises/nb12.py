@@ -3,26 +3,24 @@
 from ._framework import exercise
 
 
-def _collapse(path, blank):
+def _remove_then_merge(path, blank):
+    kept = [c for c in path if c != blank]
+    return [c for k, c in enumerate(kept) if k == 0 or c != kept[k - 1]]
+
+
+def collapse(path, blank):
     merged = [c for k, c in enumerate(path) if k == 0 or c != path[k - 1]]
     return [c for c in merged if c != blank]
 
 
-def _remove_then_merge(path, blank):
-    kept = [c for c in path if c != blank]
-    return [c for k, c in enumerate(kept) if k == 0 or c != kept[k - 1]]
+_collapse = collapse  # the checker compares with the solution
 
 
 @exercise(
     "12.1", "Collapse a CTC path",
     hints=["First merge runs of the same class: keep path[k] when it differs from path[k-1].",
            "Only then drop the blanks — the order matters: a blank separates two equal labels."],
-    solution="""
-    def collapse(path, blank):
-        merged = [c for k, c in enumerate(path) if k == 0 or c != path[k - 1]]
-        return [c for c in merged if c != blank]
-    """,
-    reference=lambda: _collapse,
+    solution=collapse,
     wrong_answers=[lambda: _remove_then_merge,
                    lambda: (lambda path, blank: [c for c in path if c != blank])],
 )
@@ -48,8 +46,12 @@ def _(collapse, report):
     report.note("merge first, then drop blanks — the blank is what lets '3 3' exist.")
 
 
-def _min_steps(labels):
-    return len(labels) + sum(1 for a, b in zip(labels, labels[1:]) if a == b)
+def min_time_steps(labels):
+    repeats = sum(1 for a, b in zip(labels, labels[1:]) if a == b)
+    return len(labels) + repeats
+
+
+_min_steps = min_time_steps  # the checker compares with the solution
 
 
 @exercise(
@@ -57,12 +59,7 @@ def _min_steps(labels):
     hints=["Each label needs one step.",
            "Two equal neighbours need a blank between them: count the pairs labels[k] == "
            "labels[k+1]."],
-    solution="""
-    def min_time_steps(labels):
-        repeats = sum(1 for a, b in zip(labels, labels[1:]) if a == b)
-        return len(labels) + repeats
-    """,
-    reference=lambda: _min_steps,
+    solution=min_time_steps,
     wrong_answers=[lambda: (lambda labels: len(labels)),
                    lambda: (lambda labels: 2 * len(labels) + 1)],
 )

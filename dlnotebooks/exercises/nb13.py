@@ -8,15 +8,15 @@ from ._framework import exercise
 _A = np.array([[-0.1, -1.0], [1.0, -0.1]])
 
 
+def spiral_rate(t, y, A):
+    return A @ y
+
+
 @exercise(
     "13.1", "The right-hand side of the ODE",
     hints=["y has shape (2, N): one column per state. A @ y multiplies every column by A.",
            "Keep the layout: return an array of y's shape."],
-    solution="""
-    def spiral_rate(t, y, A):
-        return A @ y
-    """,
-    reference=lambda: (lambda t, y, A: A @ y),
+    solution=spiral_rate,
     wrong_answers=[lambda: (lambda t, y, A: y @ A), lambda: (lambda t, y, A: A.T @ y)],
 )
 def _(rate, report):
@@ -44,19 +44,18 @@ def _(rate, report):
     report.note("dlode45 will call this for every stage of every step.")
 
 
-def _reference_targets(trajectory, starts, steps):
+def segment_targets(trajectory, starts, steps):
     return np.stack([trajectory[:, starts + k] for k in range(1, steps + 1)], axis=-1)
+
+
+_reference_targets = segment_targets  # the checker compares with the solution
 
 
 @exercise(
     "13.2", "Targets of a trajectory segment",
     hints=["For start index s the targets are trajectory[:, s+1], ..., trajectory[:, s+steps].",
            "np.stack([...], axis=-1) puts time last: (C, N, steps)."],
-    solution="""
-    def segment_targets(trajectory, starts, steps):
-        return np.stack([trajectory[:, starts + k] for k in range(1, steps + 1)], axis=-1)
-    """,
-    reference=lambda: _reference_targets,
+    solution=segment_targets,
     wrong_answers=[lambda: (lambda tr, s, n: np.stack([tr[:, s + k] for k in range(n)], axis=-1)),
                    lambda: (lambda tr, s, n: np.stack([tr[:, s + k] for k in range(1, n + 1)],
                                                       axis=0))],

@@ -5,7 +5,7 @@ import numpy as np
 from .. import ops
 from ..autodiff import dlfeval, dlgradient
 from ..core import dlarray, extractdata, isdlarray
-from ._framework import exercise
+from ._framework import dl, exercise
 
 
 def _critic_parameters():
@@ -45,7 +45,13 @@ def _squared_norm(g):
     return np.sum(g ** 2, axis=0)
 
 
-_reference_penalty = _penalty_with(_norm_per_observation)
+def gradient_penalty(critic, X_hat, lam):
+    gradients = dl.dlgradient(np.sum(critic(X_hat)), X_hat, enable_higher_derivatives=True)
+    gradient_norm = np.sqrt(np.sum(gradients ** 2, axis=0) + 1e-10)
+    return lam * np.mean((gradient_norm - 1) ** 2)
+
+
+_reference_penalty = gradient_penalty  # the checker compares with the solution
 
 
 @exercise(
@@ -57,13 +63,7 @@ _reference_penalty = _penalty_with(_norm_per_observation)
            "axis 0: np.sqrt(np.sum(g ** 2, axis=0) + 1e-10) has one value per observation."),
            ("Without enable_higher_derivatives=True the gradient is a constant, and the "
            "penalty cannot be differentiated with respect to the critic's parameters.")],
-    solution="""
-    def gradient_penalty(critic, X_hat, lam):
-        gradients = dlgradient(np.sum(critic(X_hat)), X_hat, enable_higher_derivatives=True)
-        gradient_norm = np.sqrt(np.sum(gradients ** 2, axis=0) + 1e-10)   # one per observation
-        return lam * np.mean((gradient_norm - 1) ** 2)
-    """,
-    reference=lambda: _reference_penalty,
+    solution=gradient_penalty,
     wrong_answers=[lambda: _penalty_with(_norm_per_observation, higher=False),
                    lambda: _penalty_with(_norm_over_batch),
                    lambda: _penalty_with(_norm_of_everything),
@@ -132,11 +132,6 @@ def _(gradient_penalty, report):
                 "second-order derivative).")
 
 
-def _reference_interpolate(X, X_generated, rng):
-    epsilon = dlarray(rng.random((1, X.shape[-1])).astype(X.dtype), "CB")
-    return epsilon * X + (1 - epsilon) * X_generated
-
-
 def _one_epsilon(X, X_generated, rng):
     epsilon = rng.random()
     return epsilon * X + (1 - epsilon) * X_generated
@@ -156,17 +151,20 @@ def _normal_epsilon(X, X_generated, rng):
     return epsilon * X + (1 - epsilon) * X_generated
 
 
+def interpolate(X, X_generated, rng):
+    epsilon = dl.dlarray(rng.random((1, X.shape[-1])).astype("float32"), "CB")
+    return epsilon * X + (1 - epsilon) * X_generated
+
+
+_reference_interpolate = interpolate  # the checker compares with the solution
+
+
 @exercise(
     "14.2", "Points between real and generated",
     hints=[("One ε per observation, uniform on [0, 1]: rng.random((1, N)) with N = "
            "X.shape[-1]; as a \"CB\" dlarray it broadcasts over the channels."),
            "x̂ = ε·x + (1 − ε)·G(z) lies on the straight line from G(z) (ε = 0) to x (ε = 1)."],
-    solution="""
-    def interpolate(X, X_generated, rng):
-        epsilon = dlarray(rng.random((1, X.shape[-1])).astype("float32"), "CB")
-        return epsilon * X + (1 - epsilon) * X_generated
-    """,
-    reference=lambda: _reference_interpolate,
+    solution=interpolate,
     wrong_answers=[lambda: _one_epsilon, lambda: _epsilon_per_element, lambda: _midpoint,
                    lambda: _normal_epsilon],
 )
