@@ -123,3 +123,18 @@ def test_lock_is_what_the_registry_resolves_today(tmp_path):
                    cwd=ROOT, check=True, timeout=600)
     assert out.read_text().splitlines()[2:] == LOCK.read_text().splitlines()[2:], (
         "requirements/constraints.txt is out of date: see requirements/README.md")
+
+
+def test_packages_shared_with_the_binder_image_have_its_versions():
+    """The tests (browser tests included) run what participants get: every package that the
+    Binder lock also pins has the same version here."""
+    binder = {}
+    for line in (ROOT / "binder" / "requirements.txt").read_text().splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s\\;]+)", line)
+        if match:
+            binder[_norm(match.group(1))] = match.group(2)
+    shared = set(binder) & set(_pins())
+    assert {"jupyterlab", "ipykernel", "ipywidgets", "numpy", "autograd"} <= shared
+    for name in sorted(shared):
+        versions = {version for version, _ in _pins()[name]}
+        assert versions == {binder[name]}, (name, versions, binder[name])
