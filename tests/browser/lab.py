@@ -51,6 +51,11 @@ class JupyterLab:
         notification.mkdir(parents=True, exist_ok=True)
         (notification / "notification.jupyterlab-settings").write_text(
             json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        # Render every cell: with windowing, JupyterLab hides cells away from the viewport, and
+        # a test that goes back to an earlier cell's widgets would find them invisible.
+        tracker = settings / "@jupyterlab" / "notebook-extension"
+        tracker.mkdir(parents=True, exist_ok=True)
+        (tracker / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
         workspaces = self.root.parent / "lab-workspaces"
         workspaces.mkdir(exist_ok=True)
         env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(runtime), JUPYTER_PLATFORM_DIRS="1",

@@ -113,6 +113,7 @@ def test_explorers_render(browser, lab, notebook_copy, screenshots):
                 path=str(screenshots / f"explorer-{index}.png"), timeout=10_000)
         # A control change in the browser redraws the figure.
         cell = page.page.locator(".jp-CodeCell").nth(1)
+        cell.scroll_into_view_if_needed()
         before = cell.locator(".dl-explorer img").get_attribute("src")
         cell.locator("select").first.select_option("he")
         page.page.wait_for_function(
