@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _checks
-from ._common import flatten_matching, leaf_value, rebuild, split_params
+from ._common import flatten_matching, rebuild, split_params
 
 __all__ = ["rmspropupdate"]
 
@@ -67,11 +67,10 @@ def rmspropupdate(params, grad, avg_sq_g, learn_rate=0.001, sq_grad_decay=0.9, e
                                high_open=True)
     eps = _checks.real_number(func, "epsilon", epsilon, low=0, low_open=True)
     container, replace = split_params(params)
-    leaves, treedef, paths, st = flatten_matching(
+    leaves, treedef, _, st = flatten_matching(
         func, container, {"grad": grad, "avg_sq_g": avg_sq_g})
     new_p, new_v = [], []
-    for i, (leaf, path) in enumerate(zip(leaves, paths)):
-        p = leaf_value(func, "params", leaf, path)
+    for i, p in enumerate(st["params"]):
         g = st["grad"][i]
         v = (1 - beta) * (g * g)
         if st["avg_sq_g"] is not None:

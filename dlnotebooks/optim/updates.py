@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _checks, _tree
-from ._common import flatten_matching, leaf_value, rebuild, split_params, as_container
+from ._common import flatten_matching, rebuild, split_params, as_container
 
 __all__ = ["sgdmupdate", "adamupdate", "dlupdate"]
 
@@ -61,10 +61,9 @@ def sgdmupdate(params, grad, vel, learn_rate=0.01, momentum=0.9):
     lr = _checks.real_number(func, "learn_rate", learn_rate, low=0)
     mom = _checks.real_number(func, "momentum", momentum, low=0, high=1)
     container, replace = split_params(params)
-    leaves, treedef, paths, st = flatten_matching(func, container, {"grad": grad, "vel": vel})
+    leaves, treedef, _, st = flatten_matching(func, container, {"grad": grad, "vel": vel})
     new_p, new_v = [], []
-    for i, (leaf, path) in enumerate(zip(leaves, paths)):
-        p = leaf_value(func, "params", leaf, path)
+    for i, p in enumerate(st["params"]):
         g = st["grad"][i]
         v = -lr * g if st["vel"] is None else mom * st["vel"][i] - lr * g
         v = v.astype(p.dtype, copy=False)
@@ -132,13 +131,12 @@ def adamupdate(params, grad, avg_g, avg_sq_g, iteration, learn_rate=0.001, grad_
                              high_open=True)
     eps = _checks.real_number(func, "epsilon", epsilon, low=0, low_open=True)
     container, replace = split_params(params)
-    leaves, treedef, paths, st = flatten_matching(
+    leaves, treedef, _, st = flatten_matching(
         func, container, {"grad": grad, "avg_g": avg_g, "avg_sq_g": avg_sq_g})
     step = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
     eps_hat = eps * np.sqrt(1 - b2 ** t)
     new_p, new_m, new_v = [], [], []
-    for i, (leaf, path) in enumerate(zip(leaves, paths)):
-        p = leaf_value(func, "params", leaf, path)
+    for i, p in enumerate(st["params"]):
         g = st["grad"][i]
         m_old = None if st["avg_g"] is None else st["avg_g"][i]
         v_old = None if st["avg_sq_g"] is None else st["avg_sq_g"][i]
