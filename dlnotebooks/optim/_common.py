@@ -12,6 +12,20 @@ from .. import _checks, _tree
 from ..core import dlarray
 
 
+BLOCK = 65536  # elements per chunk: the arrays of one chunk stay in the CPU's cache
+
+
+def chunks(size):
+    """Slices of ``range(size)`` of at most BLOCK elements.
+
+    An update is a dozen elementwise passes over each array; done chunk by chunk, every pass
+    after the first reads from the core's own cache. Measured on the MLP benchmark's 0.5 M
+    float32 parameters with the caches flushed first (AMD EPYC, 1 MiB L2 per core): 0-8%
+    faster than whole-array passes, and 16384-element chunks 11% slower (call overhead).
+    """
+    return [slice(start, min(start + BLOCK, size)) for start in range(0, size, BLOCK)]
+
+
 def split_params(params):
     """Return (container of learnables, function that rebuilds params from a new container)."""
     getter = getattr(params, "_dl_params", None)
