@@ -15,7 +15,11 @@ __all__ = ["fullyconnect"]
 @primitive
 def _dense(W, X2, b):
     """W (out, in) @ X2 (in, M) + b (out, 1)."""
-    return W @ X2 + b
+    out = W @ X2
+    if np.result_type(out, b) == out.dtype:
+        out += b  # into the fresh product: one array per layer instead of two
+        return out
+    return out + b
 
 
 defvjp(
@@ -106,12 +110,18 @@ def fullyconnect(X, weights, bias, *, data_format=None):
         W = anp.reshape(anp.transpose(anp.reshape(W, (num_out,) + feat_shape[::-1]),
                                       (0,) + tuple(range(len(feat_shape), 0, -1))),
                         (num_out, num_in))
-    X2 = anp.reshape(data, (num_in, int(np.prod(rest))))
-    b2 = anp.reshape(b, (num_out, 1))
+    # Reshapes that change nothing are skipped: each would be one more node on the trace
+    # (and one more VJP in the backward pass) for every layer of every step.
+    X2 = _reshape(data, shape, (num_in, int(np.prod(rest))))
+    b2 = _reshape(b, np.shape(getval(b)), (num_out, 1))
     Y = _dense(W, X2, b2)
     out_fmt = "C" + "".join(label for label in "BT" if label in fmt)
-    Y = anp.reshape(Y, (num_out,) + rest)
+    Y = _reshape(Y, (num_out, int(np.prod(rest))), (num_out,) + rest)
     return layout.restore(Y, out_fmt)
+
+
+def _reshape(x, shape, new_shape):
+    return x if tuple(shape) == tuple(new_shape) else anp.reshape(x, new_shape)
 
 
 def _fullyconnect_reference(X, weights, bias, *, fmt):
