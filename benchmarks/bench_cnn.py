@@ -6,12 +6,10 @@
 2. A DCGAN-style generator forward + backward: transposed convolutions
    1x1x64 -> 4x4x128 -> 8x8x64 -> 16x16x32 -> 32x32x1 with batchnorm + relu; batch 64.
 
-Run: ``python benchmarks/bench_cnn.py``. PyTorch uses as many threads as NumPy's BLAS
-(``OPENBLAS_NUM_THREADS``/``OMP_NUM_THREADS`` when set, else all cores); set
-``OPENBLAS_NUM_THREADS=1`` for a single-thread comparison, which is much steadier on a busy
-machine. The two libraries' steps are timed alternately (best of 25 each) and the process CPU
-time is printed next to the wall time. Peak memory is the growth of the resident set during
-one step, measured for each library in a fresh process (VmHWM), so both count the same way.
+Run: ``python benchmarks/bench_cnn.py`` (``--help``): both libraries at 1 and 2 threads, each
+thread count in a fresh interpreter; the steps are timed in alternating rounds and the ratio
+is the median of the per-round ratios. Peak memory is the growth of the resident set (VmHWM)
+over the first step, and per step after five, in a fresh process for each library.
 """
 
 import os
@@ -23,17 +21,10 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import dlnotebooks as dl  # noqa: E402
-from _common import peak_memory, report, torch_or_none  # noqa: E402
+from _common import run, torch_or_none  # noqa: E402
 
 BATCH_CNN = 128
 BATCH_GEN = 64
-
-
-def _threads():
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        if os.environ.get(name):
-            return int(os.environ[name])
-    return os.cpu_count() or 1
 
 
 # ---------------------------------------------------------------- LeNet training step
@@ -183,97 +174,28 @@ def torch_gen_step(torch, rng):
     return step
 
 
-def interleaved_best(ours, ref, *, rounds=25, warmup=2):
-    """Best wall and CPU times of each step, measured alternately so both see the same load.
+def _seeded(factory, with_torch):
+    def make():
+        rng = np.random.default_rng(0)
+        if not with_torch:
+            return factory(rng)
+        torch = torch_or_none()
+        return None if torch is None else factory(torch, rng)
 
-    Returns ``((wall_ours, cpu_ours), (wall_ref, cpu_ref))``. The CPU time (of the whole
-    process, all threads) is less sensitive to other processes on a shared machine.
-    """
-    import gc
-    import time
-
-    steps = [ours] + ([ref] if ref is not None else [])
-    for _ in range(warmup):
-        for step in steps:
-            step()
-    best = [[float("inf"), float("inf")] for _ in steps]
-    for _ in range(rounds):
-        for k, step in enumerate(steps):
-            gc.collect()
-            wall, cpu = time.perf_counter(), time.process_time()
-            step()
-            best[k][0] = min(best[k][0], time.perf_counter() - wall)
-            best[k][1] = min(best[k][1], time.process_time() - cpu)
-    return tuple(best[0]), (tuple(best[1]) if ref is not None else (None, None))
+    return make
 
 
-def _rss_bytes():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+WORKLOADS = [
+    (f"LeNet train step (batch {BATCH_CNN})", _seeded(ours_cnn_step, False),
+     _seeded(torch_cnn_step, True), "torch"),
+    (f"DCGAN generator fwd+bwd (batch {BATCH_GEN})", _seeded(ours_gen_step, False),
+     _seeded(torch_gen_step, True), "torch"),
+]
 
 
-def _child_peak(which):
-    """In a fresh process: extra resident memory at the peak of the first step (bytes)."""
-    rng = np.random.default_rng(0)
-    torch = torch_or_none() if which.startswith("torch") else None
-    if torch is not None:
-        torch.set_num_threads(_threads())
-    factory = {"ours-cnn": ours_cnn_step, "ours-gen": ours_gen_step,
-               "torch-cnn": torch_cnn_step, "torch-gen": torch_gen_step}[which]
-    step = factory(torch, rng) if torch is not None else factory(rng)
-    before = _rss_bytes()
-    step()
-    # VmHWM is this address space's peak RSS (ru_maxrss would inherit the parent's at fork)
-    with open("/proc/self/status") as f:
-        peak = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM"))
-    print(max(peak - before, 0))
-
-
-def rss_peak(which):
-    """Peak extra resident memory of one step, measured in a fresh process (bytes) or None."""
-    import subprocess
-
-    try:
-        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--peak", which],
-                             capture_output=True, text=True, check=True, timeout=600)
-        return int(out.stdout.strip().splitlines()[-1])
-    except Exception:  # noqa: BLE001 - memory measurement is best effort
-        return None
-
-
-def main():
-    threads = _threads()
-    torch = torch_or_none()
-    if torch is not None:
-        torch.set_num_threads(threads)
-    print(f"threads: {threads} (NumPy BLAS and torch)", flush=True)
-    rng = np.random.default_rng(0)
-    ratios = {}
-    for name, ours_factory, torch_factory in [
-        (f"LeNet train step (batch {BATCH_CNN})", ours_cnn_step, torch_cnn_step),
-        (f"DCGAN generator fwd+bwd (batch {BATCH_GEN})", ours_gen_step, torch_gen_step),
-    ]:
-        ours = ours_factory(rng)
-        ref = torch_factory(torch, rng) if torch is not None else None
-        (t_ours, cpu_ours), (t_ref, cpu_ref) = interleaved_best(ours, ref)
-        mem_ours = peak_memory(ours)
-        ratios[name] = report(name, t_ours, t_ref)
-        report("  (process CPU time)", cpu_ours, cpu_ref)
-        print(f"{'':<38} peak NumPy allocations (tracemalloc): dlnotebooks "
-              f"{mem_ours / 2**20:6.1f} MiB", flush=True)
-        key = "cnn" if "LeNet" in name else "gen"
-        rss_ours = rss_peak("ours-" + key)
-        rss_ref = rss_peak("torch-" + key) if torch is not None else None
-        if rss_ours is not None:
-            line = f"{'':<38} peak RSS growth: dlnotebooks {rss_ours / 2**20:6.1f} MiB"
-            if rss_ref:
-                line += f", torch {rss_ref / 2**20:6.1f} MiB, ratio {rss_ours / rss_ref:5.2f}"
-            print(line, flush=True)
-    return ratios
+def main(argv=None):
+    run(__doc__.splitlines()[0], WORKLOADS, os.path.abspath(__file__), argv)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--peak":
-        _child_peak(sys.argv[2])
-    else:
-        main()
+    main()

@@ -2,7 +2,8 @@
 
 784-512-256-10, ReLU, softmax + crossentropy, Adam, batch 128, float32.
 
-Run: ``python benchmarks/bench_mlp.py`` (PyTorch is optional: ``pip install torch``).
+Run: ``python benchmarks/bench_mlp.py`` (PyTorch is optional: ``pip install torch``); it
+times both libraries at 1 and 2 threads, each in a fresh interpreter (``--help``).
 """
 
 import os
@@ -12,7 +13,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import best_time, best_times_alternating, report, torch_or_none  # noqa: E402
+from _common import run, torch_or_none  # noqa: E402
 
 import dlnotebooks as dl  # noqa: E402
 from dlnotebooks import dlarray, dlfeval, dlgradient  # noqa: E402
@@ -89,31 +90,28 @@ def import_time():
     return min(runs)
 
 
-def main():
+def _ours():
     rng = np.random.default_rng(0)
     X, labels = make_data(rng)
+    return dl_step_factory(rng, X, labels)
+
+
+def _torch():
     torch = torch_or_none()
-    threads = os.environ.get("OMP_NUM_THREADS")
-    print(f"MLP {'-'.join(map(str, SIZES))}, batch {BATCH}, float32, Adam "
-          f"(numpy {np.__version__}{', torch ' + torch.__version__ if torch else ''}"
-          f"{', OMP_NUM_THREADS=' + threads if threads else ''})")
-    ours_step = dl_step_factory(rng, X, labels)
     if torch is None:
-        report("training step", best_time(ours_step, repeats=30, warmup=3))
-    else:
-        torch.set_num_threads(_blas_threads())
-        ours, reference = best_times_alternating(
-            [ours_step, torch_step_factory(torch, X, labels)], repeats=30)
-        report(f"training step ({_blas_threads()} thread(s) each)", ours, reference)
-    print(f"import dlnotebooks: {import_time() * 1000:.0f} ms (best of 3, fresh interpreter)")
+        return None
+    X, labels = make_data(np.random.default_rng(0))
+    return torch_step_factory(torch, X, labels)
 
 
-def _blas_threads():
-    """Threads NumPy's BLAS uses: OPENBLAS_NUM_THREADS / OMP_NUM_THREADS, else the cores."""
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
-        if os.environ.get(name):
-            return int(os.environ[name])
-    return os.cpu_count() or 1
+WORKLOADS = [(f"MLP {'-'.join(map(str, SIZES))} b{BATCH} Adam step", _ours, _torch, "torch")]
+
+
+def main(argv=None):
+    run(__doc__.splitlines()[0], WORKLOADS, os.path.abspath(__file__), argv)
+    if not os.environ.get("_DLNB_BENCH_CHILD") and "--peak" not in (argv or sys.argv):
+        print(f"import dlnotebooks: {import_time() * 1000:.0f} ms (best of 3, fresh "
+              "interpreter)")
 
 
 if __name__ == "__main__":

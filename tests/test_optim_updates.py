@@ -171,3 +171,35 @@ def test_rmspropupdate_bad_state_and_options():
 def test_adamupdate_iteration_below_one_raises():
     with pytest.raises(ValueError, match="adamupdate: iteration must be positive; got 0"):
         dl.adamupdate(np.ones(2), np.ones(2), None, None, 0)
+
+
+def _arrays(state):
+    """The arrays of a state (one container, or a tuple of them for Adam) under key "w"."""
+    return tuple(s["w"] for s in state) if isinstance(state, tuple) else (state["w"],)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=IDS)
+def test_large_arrays_match_the_reference_and_stay_untouched(rule):
+    # More elements than one cache-sized chunk, an odd count (a short last chunk), float32.
+    rng = np.random.default_rng(3)
+    p = rng.standard_normal(200_003).astype("float32")
+    g = rng.standard_normal(200_003).astype("float32")
+    p_copy, g_copy = p.copy(), g.copy()
+    new1, state1 = rule.step({"w": p}, {"w": g}, None, 1, 0.01)
+    state1_copy = [a.copy() for a in _arrays(state1)]
+    new2, state2 = rule.step(new1, {"w": g}, state1, 2, 0.01)
+    ref1, ref_state1 = rule.reference(p.astype(float), g.astype(float), None, 1, 0.01)
+    ref2, ref_state2 = rule.reference(ref1, g.astype(float), ref_state1, 2, 0.01)
+    np.testing.assert_allclose(new2["w"], ref2, rtol=1e-5, atol=1e-6)
+    refs = ref_state2 if isinstance(ref_state2, tuple) else (ref_state2,)
+    for ours, ref in zip(_arrays(state2), refs, strict=True):
+        np.testing.assert_allclose(ours, ref, rtol=1e-5, atol=1e-8)
+    # Pure: neither the inputs nor the previous state were written, nothing is shared.
+    np.testing.assert_array_equal(p, p_copy)
+    np.testing.assert_array_equal(g, g_copy)
+    for before, after in zip(state1_copy, _arrays(state1), strict=True):
+        np.testing.assert_array_equal(after, before)
+    outputs = [new2["w"], *_arrays(state2)]
+    for out in outputs:
+        assert out.dtype == np.float32
+        assert not any(np.shares_memory(out, x) for x in (p, g, new1["w"], *_arrays(state1)))

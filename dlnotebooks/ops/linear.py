@@ -1,5 +1,7 @@
 """fullyconnect: the fully connected (dense) operation."""
 
+import math
+
 import autograd.numpy as anp
 import numpy as np
 
@@ -15,7 +17,11 @@ __all__ = ["fullyconnect"]
 @primitive
 def _dense(W, X2, b):
     """W (out, in) @ X2 (in, M) + b (out, 1)."""
-    return W @ X2 + b
+    out = W @ X2
+    if np.result_type(out, b) == out.dtype:
+        out += b  # into the fresh product: one array per layer instead of two
+        return out
+    return out + b
 
 
 defvjp(
@@ -86,7 +92,7 @@ def fullyconnect(X, weights, bias, *, data_format=None):
     shape = np.shape(getval(data))
     nfeat = fmt.index("C") + 1  # S... and C lead in canonical order
     feat_shape = shape[:nfeat]
-    num_in = int(np.prod(feat_shape))
+    num_in = math.prod(feat_shape)  # math.prod: np.prod costs microseconds per call
     rest = shape[nfeat:]
     w_shape = np.shape(getval(W))
     if len(w_shape) != 2:
@@ -98,20 +104,28 @@ def fullyconnect(X, weights, bias, *, data_format=None):
             func, "weights", f"have {w_shape[1]} input columns but X has {num_in} features "
             f'(format "{fmt}", shape {shape})', f"shape {w_shape}",
             f"Expected weights of shape ({num_out}, {num_in}).")
-    if int(np.size(getval(b))) != num_out:
+    b_shape = np.shape(getval(b))
+    if math.prod(b_shape) != num_out:
         raise _checks.fail(func, "bias", f"must have {num_out} elements (one per output)",
-                           f"shape {np.shape(getval(b))}", f"Use shape ({num_out}, 1).")
+                           f"shape {b_shape}", f"Use shape ({num_out}, 1).")
     if len(feat_shape) > 1:
         # MATLAB flattens (S1, S2, ..., C) column-major; reorder W's columns to row-major.
         W = anp.reshape(anp.transpose(anp.reshape(W, (num_out,) + feat_shape[::-1]),
                                       (0,) + tuple(range(len(feat_shape), 0, -1))),
                         (num_out, num_in))
-    X2 = anp.reshape(data, (num_in, int(np.prod(rest))))
-    b2 = anp.reshape(b, (num_out, 1))
+    # Reshapes that change nothing are skipped: each would be one more node on the trace
+    # (and one more VJP in the backward pass) for every layer of every step.
+    num_cols = math.prod(rest)
+    X2 = _reshape(data, shape, (num_in, num_cols))
+    b2 = _reshape(b, b_shape, (num_out, 1))
     Y = _dense(W, X2, b2)
     out_fmt = "C" + "".join(label for label in "BT" if label in fmt)
-    Y = anp.reshape(Y, (num_out,) + rest)
+    Y = _reshape(Y, (num_out, num_cols), (num_out,) + rest)
     return layout.restore(Y, out_fmt)
+
+
+def _reshape(x, shape, new_shape):
+    return x if tuple(shape) == tuple(new_shape) else anp.reshape(x, new_shape)
 
 
 def _fullyconnect_reference(X, weights, bias, *, fmt):

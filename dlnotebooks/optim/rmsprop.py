@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _checks
-from ._common import flatten_matching, leaf_value, rebuild, split_params
+from ._common import chunks, flatten_matching, rebuild, split_params
 
 __all__ = ["rmspropupdate"]
 
@@ -67,16 +67,42 @@ def rmspropupdate(params, grad, avg_sq_g, learn_rate=0.001, sq_grad_decay=0.9, e
                                high_open=True)
     eps = _checks.real_number(func, "epsilon", epsilon, low=0, low_open=True)
     container, replace = split_params(params)
-    leaves, treedef, paths, st = flatten_matching(
+    leaves, treedef, _, st = flatten_matching(
         func, container, {"grad": grad, "avg_sq_g": avg_sq_g})
     new_p, new_v = [], []
-    for i, (leaf, path) in enumerate(zip(leaves, paths)):
-        p = leaf_value(func, "params", leaf, path)
+    for i, p in enumerate(st["params"]):
         g = st["grad"][i]
-        v = (1 - beta) * (g * g)
-        if st["avg_sq_g"] is not None:
-            v += beta * st["avg_sq_g"][i]
-        step = lr * g / (np.sqrt(v) + eps)
-        new_p.append((p - step).astype(p.dtype, copy=False))
-        new_v.append(v.astype(p.dtype, copy=False))
+        v_old = None if st["avg_sq_g"] is None else st["avg_sq_g"][i]
+        if p.dtype.kind != "f":
+            v = (1 - beta) * (g * g)
+            if v_old is not None:
+                v += beta * v_old
+            step = lr * g / (np.sqrt(v) + eps)
+            new_p.append((p - step).astype(p.dtype, copy=False))
+            new_v.append(v.astype(p.dtype, copy=False))
+            continue
+        p_new, v = _rmsprop_leaf(p, g, v_old, lr, beta, eps)
+        new_p.append(p_new)
+        new_v.append(v)
     return replace(rebuild(treedef, leaves, new_p)), rebuild(treedef, leaves, new_v)
+
+
+def _rmsprop_leaf(p, g, v_old, lr, beta, eps):
+    """One RMSProp update of one floating array into two fresh arrays, chunk by chunk (the
+    inputs are never written; the new parameters' chunk is the scratch)."""
+    pf, gf = p.reshape(-1), np.asarray(g).reshape(-1)
+    vf = None if v_old is None else np.asarray(v_old).reshape(-1)
+    new_p, v = np.empty_like(pf), np.empty_like(pf)
+    for c in chunks(pf.size):
+        sc, gs, vs = new_p[c], gf[c], v[c]
+        np.multiply(gs, gs, out=vs)
+        vs *= 1 - beta
+        if vf is not None:
+            np.multiply(vf[c], beta, out=sc)
+            vs += sc
+        np.sqrt(vs, out=sc)
+        sc += eps
+        np.divide(gs, sc, out=sc)
+        sc *= lr
+        np.subtract(pf[c], sc, out=sc)
+    return new_p.reshape(p.shape), v.reshape(p.shape)

@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import _checks, _tree
-from ._common import flatten_matching, leaf_value, rebuild, split_params, as_container
+from ._common import as_container, chunks, flatten_matching, rebuild, split_params
 
 __all__ = ["sgdmupdate", "adamupdate", "dlupdate"]
 
@@ -61,16 +61,36 @@ def sgdmupdate(params, grad, vel, learn_rate=0.01, momentum=0.9):
     lr = _checks.real_number(func, "learn_rate", learn_rate, low=0)
     mom = _checks.real_number(func, "momentum", momentum, low=0, high=1)
     container, replace = split_params(params)
-    leaves, treedef, paths, st = flatten_matching(func, container, {"grad": grad, "vel": vel})
+    leaves, treedef, _, st = flatten_matching(func, container, {"grad": grad, "vel": vel})
     new_p, new_v = [], []
-    for i, (leaf, path) in enumerate(zip(leaves, paths)):
-        p = leaf_value(func, "params", leaf, path)
+    for i, p in enumerate(st["params"]):
         g = st["grad"][i]
-        v = -lr * g if st["vel"] is None else mom * st["vel"][i] - lr * g
-        v = v.astype(p.dtype, copy=False)
+        v_old = None if st["vel"] is None else st["vel"][i]
+        if p.dtype.kind != "f":
+            v = (-lr * g if v_old is None else mom * v_old - lr * g).astype(p.dtype, copy=False)
+            new_v.append(v)
+            new_p.append(p + v)
+            continue
+        p_new, v = _sgdm_leaf(p, g, v_old, lr, mom)
+        new_p.append(p_new)
         new_v.append(v)
-        new_p.append(p + v)
     return replace(rebuild(treedef, leaves, new_p)), rebuild(treedef, leaves, new_v)
+
+
+def _sgdm_leaf(p, g, v_old, lr, mom):
+    """One SGDM update of one floating array into two fresh arrays, chunk by chunk (the
+    inputs are never written; the new arrays double as scratch, no temporaries)."""
+    pf, gf = p.reshape(-1), np.asarray(g).reshape(-1)
+    vf = None if v_old is None else np.asarray(v_old).reshape(-1)
+    new_p, v = np.empty_like(pf), np.empty_like(pf)
+    for c in chunks(pf.size):
+        vs, ps = v[c], new_p[c]
+        np.multiply(gf[c], -lr, out=vs)
+        if vf is not None:
+            np.multiply(vf[c], mom, out=ps)
+            vs += ps
+        np.add(pf[c], vs, out=ps)
+    return new_p.reshape(p.shape), v.reshape(p.shape)
 
 
 def adamupdate(params, grad, avg_g, avg_sq_g, iteration, learn_rate=0.001, grad_decay=0.9,
@@ -132,13 +152,12 @@ def adamupdate(params, grad, avg_g, avg_sq_g, iteration, learn_rate=0.001, grad_
                              high_open=True)
     eps = _checks.real_number(func, "epsilon", epsilon, low=0, low_open=True)
     container, replace = split_params(params)
-    leaves, treedef, paths, st = flatten_matching(
+    leaves, treedef, _, st = flatten_matching(
         func, container, {"grad": grad, "avg_g": avg_g, "avg_sq_g": avg_sq_g})
     step = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
     eps_hat = eps * np.sqrt(1 - b2 ** t)
     new_p, new_m, new_v = [], [], []
-    for i, (leaf, path) in enumerate(zip(leaves, paths)):
-        p = leaf_value(func, "params", leaf, path)
+    for i, p in enumerate(st["params"]):
         g = st["grad"][i]
         m_old = None if st["avg_g"] is None else st["avg_g"][i]
         v_old = None if st["avg_sq_g"] is None else st["avg_sq_g"][i]
@@ -148,9 +167,6 @@ def adamupdate(params, grad, avg_g, avg_sq_g, iteration, learn_rate=0.001, grad_
         new_v.append(v)
     return (replace(rebuild(treedef, leaves, new_p)), rebuild(treedef, leaves, new_m),
             rebuild(treedef, leaves, new_v))
-
-
-_BLOCK = 65536  # elements per chunk: the arrays of one chunk stay in the CPU's cache
 
 
 def _adam_leaf(p, g, m_old, v_old, b1, b2, step, eps_hat):
@@ -165,25 +181,24 @@ def _adam_leaf(p, g, m_old, v_old, b1, b2, step, eps_hat):
     mf = None if m_old is None else np.asarray(m_old, dtype=dtype).reshape(-1)
     vf = None if v_old is None else np.asarray(v_old, dtype=dtype).reshape(-1)
     new_p, m, v = np.empty_like(pf), np.empty_like(pf), np.empty_like(pf)
-    scratch = np.empty(min(_BLOCK, pf.size), dtype=dtype)
-    for start in range(0, pf.size, _BLOCK):
-        stop = min(start + _BLOCK, pf.size)
-        sc, gs, ms, vs = scratch[:stop - start], gf[start:stop], m[start:stop], v[start:stop]
+    for c in chunks(pf.size):
+        # new_p's chunk is the scratch until the last line writes the result into it
+        sc, gs, ms, vs = new_p[c], gf[c], m[c], v[c]
         np.multiply(gs, 1 - b1, out=ms)
         if mf is not None:
-            np.multiply(mf[start:stop], b1, out=sc)
+            np.multiply(mf[c], b1, out=sc)
             ms += sc
         np.multiply(gs, gs, out=vs)
         vs *= 1 - b2
         if vf is not None:
-            np.multiply(vf[start:stop], b2, out=sc)
+            np.multiply(vf[c], b2, out=sc)
             vs += sc
         # theta - lr * mhat / (sqrt(vhat) + eps), rearranged to avoid two extra passes
         np.sqrt(vs, out=sc)
         sc += eps_hat
         np.divide(ms, sc, out=sc)
         sc *= step
-        np.subtract(pf[start:stop], sc, out=new_p[start:stop])
+        np.subtract(pf[c], sc, out=sc)
     return new_p.reshape(shape), m.reshape(shape), v.reshape(shape)
 
 
