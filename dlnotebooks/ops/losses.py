@@ -204,8 +204,9 @@ def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
     **Any other Y** (computed by hand, indexed, or multilabel): ``log`` is applied to
     ``max(Y, eps)`` with eps the machine epsilon of Y's type, as in MATLAB, so a zero
     probability gives a large but finite loss and the gradient is **zero** where Y < eps. A
-    network whose logits grow large (|logit| > ~16 in float32) can then stop learning on its
-    worst samples while the loss stays high; a RuntimeWarning says when this happens.
+    network whose logits grow large (above about 16 in magnitude, in float32) can then stop
+    learning on its worst samples while the loss stays high; a RuntimeWarning says when this
+    happens.
 
     MATLAB compatibility
     --------------------
