@@ -130,6 +130,20 @@ CLAIMS = {
         ("The two agree to within the solver tolerance",
          "cell-11b", "direct and adjoint gradients agree to 0.1 %: True"),
     ],
+    # the mode-coverage test of the WGAN: measured on the notebook's own generator
+    "14_wgan_gp.ipynb": [
+        ("the generator has found all four blobs — no mode collapse",
+         "cell-13b", "every blob holds at least 12.5 % of the generated points (real: 25 %): True"),
+        ("and most of its points lie in them",
+         "cell-13b", "at least 60 % of the generated points lie near a blob (real: 99 %): True"),
+        ("A **thin bridge** joins neighbouring blobs",
+         "cell-13b", "some generated points lie between the blobs (over 5 %): True"),
+        ("The generated blobs are **tighter** than the real ones",
+         "cell-13b", "the generated blobs are tighter than the real ones: True"),
+        ("at the end it is higher on each blob than in the middle of the circle and in the corners",
+         "cell-13b", "the critic scores every blob centre above the middle of the circle and above"
+                     " the corners: True"),
+    ],
 }
 
 CASES = [(name, index) for name, claims in CLAIMS.items() for index in range(len(claims))]
