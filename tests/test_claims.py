@@ -96,7 +96,7 @@ CLAIMS = {
     "10_sequence_classification.ipynb": [
         ("over the first epoch the LSTM's loss is even a little lower",
          "cell-18b", "epoch 1: the LSTM's mean loss is lower: True"),
-        ("from the third epoch on the GRU's loss is clearly lower",
+        ("from the third epoch on the GRU's loss is lower",
          "cell-18b", "epochs 3–7: the GRU's mean loss is lower: True"),
         ("For both models, mostly sine and triangle",
          "cell-21b", "LSTM: most often confused: ['sine', 'triangle']"),
