@@ -49,6 +49,10 @@ CLAIMS = {
          "cell-06b", "Glorot: spread ×0.6–0.8 per layer (1/√2 ≈ 0.71): True"),
     ],
     "06_custom_loss_functions.ipynb": [
+        ("Same value as `dl.huber`",
+         "cell-05b", "my_huber gives the same value as dl.huber: True"),
+        ("Are its gradients right too?",
+         "cell-05b", "its gradients agree with finite differences: True"),
         ("Outliers pull the L2 fit; Huber barely moves",  # the figure's title
          "cell-08b", "Huber within 0.2 of the true slope 2 and intercept 1: True"),
         ("Outliers pull the L2 fit",
@@ -115,7 +119,7 @@ CLAIMS = {
                      " queries: True"),
     ],
     "12_ctc.ipynb": [
-        ("The network reads most test strings exactly",
+        ("our target for this notebook is at least 75 %",
          "cell-09b", "reads at least 75 % of the test strings exactly: True"),
         ("For roughly the first hundred iterations the loss falls only slowly",
          "cell-09b", "loss over iterations 51–150 still above 9: True"),
@@ -138,6 +142,8 @@ CLAIMS = {
          "cell-13b", "at least 60 % of the generated points lie near a blob (real: 99 %): True"),
         ("A **thin bridge** joins neighbouring blobs",
          "cell-13b", "some generated points lie between the blobs (over 5 %): True"),
+        ("The monitor flags the critic's last bias, `critic.fc_3.Bias`, as a vanishing gradient",
+         "cell-13b", "the monitor flagged critic.fc_3.Bias as a vanishing gradient: True"),
         ("at the end it is higher on each blob than in the middle of the circle and in the corners",
          "cell-13b", "the critic scores every blob centre above the middle of the circle and above"
                      " the corners: True"),
