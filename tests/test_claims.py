@@ -131,7 +131,7 @@ CLAIMS = {
          "cell-10b", "blank is the most likely class in over 70 % of the columns: True"),
     ],
     "13_neural_ode.ipynb": [
-        ("The two agree to within the solver tolerance",
+        ("so they give the same gradient",
          "cell-11b", "direct and adjoint gradients agree to 0.1 %: True"),
     ],
     # the mode-coverage test of the WGAN: measured on the notebook's own generator
