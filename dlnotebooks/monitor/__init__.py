@@ -16,6 +16,7 @@ cell ends), and a flag that its "unknown kernel layout" warning was given. Every
 (views, throttles, clocks, cell-end hooks) belongs to a monitor and goes with it.
 """
 
-from .monitor import TrainingProgressMonitor, groupSubPlot, recordMetrics, updateInfo, yscale
+from ._matlab import groupSubPlot, recordMetrics, updateInfo, yscale
+from .monitor import TrainingProgressMonitor
 
 __all__ = ["TrainingProgressMonitor", "recordMetrics", "updateInfo", "groupSubPlot", "yscale"]

@@ -9,9 +9,11 @@ from collections import namedtuple
 import numpy as np
 
 from .._checks import choice, describe, fail, matlab_names
+from ._args import _known, _merge, _names, _step
 from ._history import GradientHistory, MetricHistory, Stopwatch, _to_array, _to_float
+from ._zero_grad import ZERO_RATIO, _normalized_biases
 
-__all__ = ["TrainingProgressMonitor", "recordMetrics", "updateInfo", "groupSubPlot", "yscale"]
+__all__ = ["TrainingProgressMonitor"]
 
 Alert = namedtuple("Alert", ["kind", "name", "step", "message"])
 Alert.__doc__ = """A flagged problem: ``kind`` is "vanishing", "exploding" or "non-finite"."""
@@ -19,61 +21,8 @@ Alert.__doc__ = """A flagged problem: ``kind`` is "vanishing", "exploding" or "n
 Note = namedtuple("Note", ["name", "step", "message"])
 Note.__doc__ = """A recognised harmless pattern, e.g. a gradient that is zero by construction."""
 
-#: Layers that subtract a mean over (at least) the positions a per-channel bias is added to,
-#: so that a bias feeding them has no effect on the loss and a zero gradient.
-NORMALIZATIONS = ("batchNormalizationLayer", "instanceNormalizationLayer",
-                  "groupNormalizationLayer", "layerNormalizationLayer")
-#: A bias gradient this many times smaller than its layer's weight gradient is zero up to
-#: rounding (float32 rounding leaves about 1e-7 of the summed terms, far below this).
-ZERO_RATIO = 1e-4
 
 _SCALES = ("linear", "log")
-
-
-def _names(func, arg, value):
-    """Validate a name or a sequence of names; return a tuple of str."""
-    if isinstance(value, str):
-        value = (value,)
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        names = tuple(value)
-    else:
-        raise fail(func, arg, "must be a string or a sequence of strings", describe(value),
-                   f'For example {arg}=("Loss", "Accuracy").', cls=TypeError)
-    if any(not n.strip() for n in names):
-        raise fail(func, arg, "must not contain empty names", repr(list(names)))
-    if len(set(names)) != len(names):
-        raise fail(func, arg, "must not repeat a name", repr(list(names)))
-    return names
-
-
-def _known(func, kind, name, known, hint):
-    if name not in known:
-        options = ", ".join(repr(k) for k in known) or "none"
-        raise fail(func, f"{kind} name", f"must be one of {options}", repr(name), hint)
-
-
-def _step(func, step):
-    if isinstance(step, (bool, np.bool_)):
-        raise fail(func, "step", "must be a real number", repr(step), cls=TypeError)
-    try:
-        value = _to_float(step)
-    except (TypeError, ValueError):
-        raise fail(func, "step", "must be a real number", describe(step),
-                   "Pass the iteration or epoch counter.", cls=TypeError) from None
-    if not math.isfinite(value):
-        raise fail(func, "step", "must be finite", value)
-    return int(value) if value == int(value) else value
-
-
-def _merge(func, values, kwargs):
-    if values is None:
-        return dict(kwargs)
-    if not isinstance(values, dict):
-        raise fail(func, "values", "must be a dict of name: value (MATLAB's struct form)",
-                   describe(values), cls=TypeError)
-    merged = dict(values)
-    merged.update(kwargs)
-    return merged
 
 
 class TrainingProgressMonitor:
@@ -821,167 +770,3 @@ class TrainingProgressMonitor:
         return (f"TrainingProgressMonitor(metrics={self._metrics!r}, info={self._info!r}, "
                 f"x_label={self._x_label!r}) <{counts}; progress {self._progress:g}%; "
                 f"stop={self._stop}>")
-
-
-def _normalized_biases(func, network, prefix=""):
-    """``{bias path: (normalization layer, its constructor)}`` from a network's graph."""
-    from ..nn import dlnetwork  # nn is below the monitor; imported when a network is given
-
-    def join(name):
-        return f"{prefix}.{name}" if prefix else str(name)
-
-    if isinstance(network, dlnetwork):
-        layers = {layer.name: layer for layer in network.layers}
-        consumers = {}
-        for source, destination in network.connections:
-            consumers.setdefault(source.split("/")[0], []).append(destination.split("/")[0])
-        found = {}
-        for name, destinations in consumers.items():
-            target = layers.get(destinations[0])
-            if len(destinations) == 1 and getattr(target, "constructor", "") in NORMALIZATIONS:
-                found[join(f"{name}.Bias")] = (target.name, target.constructor)
-        return found
-    if isinstance(network, dict):
-        found = {}
-        for key, value in network.items():
-            found.update(_normalized_biases(func, value, join(key)))
-        return found
-    if isinstance(network, (list, tuple)):
-        found = {}
-        for index, value in enumerate(network):
-            found.update(_normalized_biases(func, value, f"{prefix}[{index}]"))
-        return found
-    raise fail(func, "network", "must be a dlnetwork or a dict, list or tuple of them",
-               describe(network), "Pass the network the gradients belong to, e.g. network=net.",
-               cls=TypeError)
-
-
-def _monitor(func, monitor):
-    if not isinstance(monitor, TrainingProgressMonitor):
-        raise fail(func, "monitor", "must be a TrainingProgressMonitor", describe(monitor),
-                   "Create one with monitor = dl.TrainingProgressMonitor(metrics=...).",
-                   cls=TypeError)
-    return monitor
-
-
-def recordMetrics(monitor, step, values=None, /, **metrics):
-    """MATLAB's ``recordMetrics(monitor, step, Name=value)``: see
-    :meth:`TrainingProgressMonitor.record_metrics`.
-
-    Parameters
-    ----------
-    monitor : TrainingProgressMonitor
-    step : int or float
-    values : dict, optional
-        MATLAB's struct form.
-    **metrics : scalar
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    TypeError
-        If ``monitor`` is not a TrainingProgressMonitor (and as ``record_metrics``).
-
-    Examples
-    --------
-    >>> import dlnotebooks as dl
-    >>> monitor = dl.TrainingProgressMonitor(metrics=("Loss",))
-    >>> dl.recordMetrics(monitor, 1, Loss=0.5)
-    >>> monitor.metric_data["Loss"][1]
-    array([0.5])
-    """
-    _monitor("recordMetrics", monitor).record_metrics(step, values, **metrics)
-
-
-def updateInfo(monitor, values=None, /, **info):
-    """MATLAB's ``updateInfo(monitor, Name=value)``: see
-    :meth:`TrainingProgressMonitor.update_info`.
-
-    Parameters
-    ----------
-    monitor : TrainingProgressMonitor
-    values : dict, optional
-        MATLAB's struct form.
-    **info : any
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    TypeError
-        If ``monitor`` is not a TrainingProgressMonitor (and as ``update_info``).
-
-    Examples
-    --------
-    >>> import dlnotebooks as dl
-    >>> monitor = dl.TrainingProgressMonitor(info=("Epoch",))
-    >>> dl.updateInfo(monitor, Epoch=2)
-    >>> monitor.info_data
-    {'Epoch': [2]}
-    """
-    _monitor("updateInfo", monitor).update_info(values, **info)
-
-
-def groupSubPlot(monitor, name, metrics):
-    """MATLAB's ``groupSubPlot(monitor, groupName, metricNames)``: see
-    :meth:`TrainingProgressMonitor.group_subplot`.
-
-    Parameters
-    ----------
-    monitor : TrainingProgressMonitor
-    name : str
-    metrics : str or sequence of str
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    TypeError
-        If ``monitor`` is not a TrainingProgressMonitor (and as ``group_subplot``).
-
-    Examples
-    --------
-    >>> import dlnotebooks as dl
-    >>> monitor = dl.TrainingProgressMonitor(metrics=("TrainLoss", "ValLoss"))
-    >>> dl.groupSubPlot(monitor, "Loss", ["TrainLoss", "ValLoss"])
-    >>> monitor.groups
-    {'Loss': ('TrainLoss', 'ValLoss')}
-    """
-    _monitor("groupSubPlot", monitor).group_subplot(name, metrics)
-
-
-def yscale(monitor, name, scale):
-    """MATLAB's ``yscale(monitor, name, scale)``: see :meth:`TrainingProgressMonitor.yscale`.
-
-    Parameters
-    ----------
-    monitor : TrainingProgressMonitor
-    name : str
-        A metric or a group.
-    scale : {"linear", "log"}
-
-    Returns
-    -------
-    None
-
-    Raises
-    ------
-    TypeError
-        If ``monitor`` is not a TrainingProgressMonitor (and as the method).
-
-    Examples
-    --------
-    >>> import dlnotebooks as dl
-    >>> monitor = dl.TrainingProgressMonitor()
-    >>> dl.yscale(monitor, "Loss", "log")
-    >>> monitor.scale_of("Loss")
-    'log'
-    """
-    _monitor("yscale", monitor).yscale(name, scale)
