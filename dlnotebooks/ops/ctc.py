@@ -1,8 +1,9 @@
 """ctc: the connectionist temporal classification loss.
 
 The forward (alpha) and backward (beta) recursions run over the label sequence extended with
-blanks, in log space, vectorised over the batch: one Python step per time step, never one per
-observation. The gradient with respect to the probabilities is computed from alpha and beta in
+blanks, vectorised over the batch: one Python step per time step, never one per observation.
+They run on probabilities when that is provably exact (no value can underflow) and in log
+space otherwise. The gradient with respect to the probabilities is computed from alpha and beta in
 a hand-written VJP.
 """
 
@@ -44,10 +45,141 @@ def _mask(func, arg, value, shape):
 
 
 class _CTCCache:
-    __slots__ = ("order", "lp", "ext", "skip", "alpha", "logp", "Tn", "Sn", "Yc", "nll")
+    __slots__ = ("order", "lp", "ext", "skip", "alpha", "yext", "logp", "Tn", "Sn", "Yc",
+                 "nll", "log_space")
+
+
+# Two ways to run the recursions, with the same results. On probabilities (float64), a step is
+# four additions and multiplications on an (N, 2S+1) array; in log space it takes two logaddexp
+# calls (an exp and a log1p per element, which NumPy does not vectorise) and more, about twice
+# the time. Probabilities are exact when nothing underflows: a positive alpha (or beta) at step
+# t is at least ymin^(t+1) (one path whose every y is at least the smallest positive y of the
+# target's labels) and at most 3^t (at most 3^t paths, each at most 1), so when
+# T log(3 / ymin) stays below 700, every value lies within float64's normal range
+# (exp(-708)). Otherwise (long sequences, very confident or very wrong predictions) the
+# log-space recursions run.
+_LINEAR_LIMIT = 700.0
+
+
+def _linear_is_exact(yext, T):
+    ymin = float(np.min(yext, where=yext > 0, initial=1.0))
+    return T * np.log(3.0 / ymin) < _LINEAR_LIMIT
 
 
 def _ctc_forward(Y, targets, ymask, tmask, blank):
+    """Y (C, N, T) raw probabilities; returns a cache holding the per-observation loss."""
+    C, N, T = Y.shape
+    dtype = Y.dtype
+    Tn = ymask.sum(axis=1)
+    Sn = tmask.sum(axis=1)
+    # Masked-in entries, moved to the front of each row in order (any mask pattern works).
+    full = bool(ymask.all())  # the common case: every step of every observation
+    order = None if full else np.argsort(~ymask, axis=1, kind="stable")  # (N, T)
+    Yc = np.transpose(Y, (2, 1, 0))  # (T, N, C)
+    if not full:
+        Yc = Yc[order.T, np.arange(N)]
+    t_order = np.argsort(~tmask, axis=1, kind="stable")
+    tc = np.take_along_axis(targets, t_order, axis=1)
+    S = targets.shape[1]
+    tc = np.where(np.arange(S)[None, :] < Sn[:, None], tc, blank)
+    L = 2 * S + 1
+    ext = np.full((N, L), blank, dtype=np.int64)
+    ext[:, 1::2] = tc
+    skip = np.zeros((N, L))
+    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
+    rows = np.arange(N)
+    # y of each extended label, (T, N, L); steps past an observation's end carry 1, so the
+    # recursion runs on over them harmlessly (each multiplies by at most 3, as a step does)
+    # and every row can share one loop.
+    yext = Yc.astype(np.float64)[:, rows[:, None], ext]
+    if not full:
+        yext[np.arange(T)[:, None] >= Tn[None, :]] = 1.0
+    if not _linear_is_exact(yext, T):
+        return _ctc_forward_log(Y, targets, ymask, tmask, blank)
+    # alpha with two leading zero columns, so the s-1 and s-2 neighbours are plain views.
+    pad = np.zeros((T, N, L + 2))
+    pad[0, :, 2:4] = yext[0, :, :2]
+    tmp = np.empty((N, L))
+    for t in range(1, T):
+        a, cur = pad[t - 1], pad[t, :, 2:]
+        np.add(a[:, 2:], a[:, 1:-1], out=cur)
+        np.multiply(a[:, :-2], skip, out=tmp)
+        cur += tmp
+        cur *= yext[t]
+    last = pad[Tn - 1, rows, 2:]
+    end = last[rows, 2 * Sn] + np.where(Sn > 0, last[rows, np.maximum(2 * Sn - 1, 0)], 0)
+    with np.errstate(divide="ignore"):
+        logp = np.log(end)
+    cache = _CTCCache()
+    cache.order, cache.ext, cache.skip, cache.alpha = order, ext, skip, pad[:, :, 2:]
+    cache.yext, cache.logp, cache.Tn, cache.Sn, cache.Yc = yext, logp, Tn, Sn, Yc
+    cache.log_space = False
+    cache.nll = (-logp).astype(dtype)
+    return cache
+
+
+def _ctc_backward(cache, g, C):
+    if cache.log_space:
+        return _ctc_backward_log(cache, g, C)
+    ext, skip, alpha, yext, logp, Tn, Sn, Yc = (
+        cache.ext, cache.skip, cache.alpha, cache.yext, cache.logp, cache.Tn, cache.Sn,
+        cache.Yc)
+    T, N, L = yext.shape
+    rows = np.arange(N)
+    # beta runs on each observation's steps aligned to end at T - 1 (u = t + T - Tn), so all
+    # rows start together; the steps before an observation's start carry y = 1 (harmless).
+    full = cache.order is None
+    if full:
+        yr = yext
+    else:
+        shift = T - Tn
+        u_of_t = np.arange(T)[:, None] + shift[None, :]  # (T, N) aligned step of real step t
+        t_of_u = np.arange(T)[:, None] - shift[None, :]
+        yr = yext[np.clip(t_of_u, 0, T - 1), rows]
+        yr[t_of_u < 0] = 1.0
+    # beta with two trailing zero columns, so the s+1 and s+2 neighbours are plain views.
+    pad = np.zeros((T, N, L + 2))
+    skip_up = np.zeros((N, L))  # 1 where s -> s + 2 is allowed
+    skip_up[:, :-2] = skip[:, 2:]
+    pad[T - 1, rows, 2 * Sn] = yr[T - 1, rows, 2 * Sn]
+    has = Sn > 0
+    pad[T - 1, rows[has], 2 * Sn[has] - 1] = yr[T - 1, rows[has], 2 * Sn[has] - 1]
+    tmp = np.empty((N, L))
+    for u in range(T - 2, -1, -1):
+        b, cur = pad[u + 1], pad[u, :, :-2]
+        np.add(b[:, :-2], b[:, 1:-1], out=cur)
+        np.multiply(b[:, 2:], skip_up, out=tmp)
+        cur += tmp
+        cur *= yr[u]
+    if full:
+        beta = pad[:, :, :-2]
+        active = np.broadcast_to(np.isfinite(logp), (T, N))
+    else:
+        uc = np.minimum(u_of_t, T - 1)
+        beta = pad[uc, rows, :-2]  # (T, N, L) on real steps
+        active = (np.arange(T)[:, None] < Tn[None, :]) & np.isfinite(logp)[None, :]
+    # occupation alpha * beta / p = y * posterior, formed in log space (the product of two
+    # small probabilities may underflow where the ratio does not).
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lf = np.where(active, -logp[None, :], -np.inf)
+        occ = np.log(alpha)
+        occ += np.log(beta)
+        occ += lf[:, :, None]
+        np.exp(occ, out=occ)
+    onehot = (ext[:, :, None] == np.arange(C)[None, None, :]).astype(np.float64)
+    # gamma = y * posterior occupation of each class: sum over the states with that class.
+    gamma = np.transpose(np.matmul(np.transpose(occ, (1, 0, 2)), onehot), (1, 0, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dYc = np.where(Yc > 0, -gamma / (Yc * Yc), 0.0) * np.asarray(g)[None, :, None]
+    if full:
+        dY = dYc
+    else:
+        dY = np.empty_like(dYc)
+        dY[cache.order.T, rows] = dYc
+    return np.transpose(dY, (2, 1, 0)).astype(Yc.dtype, copy=False)
+
+
+def _ctc_forward_log(Y, targets, ymask, tmask, blank):
     """Y (C, N, T) raw probabilities; returns a cache holding the per-observation loss."""
     C, N, T = Y.shape
     dtype = Y.dtype
@@ -90,12 +222,12 @@ def _ctc_forward(Y, targets, ymask, tmask, blank):
     logp = np.logaddexp(end, before)
     cache = _CTCCache()
     cache.order, cache.lp, cache.ext, cache.skip, cache.alpha = order, lp, ext, skip, alpha
-    cache.logp, cache.Tn, cache.Sn, cache.Yc = logp, Tn, Sn, Yc
+    cache.logp, cache.Tn, cache.Sn, cache.Yc, cache.log_space = logp, Tn, Sn, Yc, True
     cache.nll = (-logp).astype(dtype)
     return cache
 
 
-def _ctc_backward(cache, g, C):
+def _ctc_backward_log(cache, g, C):
     lp, ext, skip, alpha, logp, Tn, Sn, Yc = (cache.lp, cache.ext, cache.skip, cache.alpha,
                                                cache.logp, cache.Tn, cache.Sn, cache.Yc)
     T, N, L = lp.shape
