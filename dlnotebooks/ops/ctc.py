@@ -54,16 +54,16 @@ class _CTCCache:
 # calls (an exp and a log1p per element, which NumPy does not vectorise) and more, about twice
 # the time. Probabilities are exact when nothing underflows: a positive alpha (or beta) at step
 # t is at least ymin^(t+1) (one path whose every y is at least the smallest positive y of the
-# target's labels) and at most 3^t (at most 3^t paths, each at most 1), so when
-# T log(3 / ymin) stays below 700, every value lies within float64's normal range
-# (exp(-708)). Otherwise (long sequences, very confident or very wrong predictions) the
-# log-space recursions run.
+# target's labels) and at most 3^t (at most 3^t paths, each at most 1), and a positive
+# product alpha * beta at least ymin^(T+1); so when (T + 1) log(3 / ymin) stays below 700,
+# every value lies within float64's normal range (exp(-708) to exp(709)). Otherwise (long
+# sequences, very confident or very wrong predictions) the log-space recursions run.
 _LINEAR_LIMIT = 700.0
 
 
 def _linear_is_exact(yext, T):
     ymin = float(np.min(yext, where=yext > 0, initial=1.0))
-    return T * np.log(3.0 / ymin) < _LINEAR_LIMIT
+    return (T + 1) * np.log(3.0 / ymin) < _LINEAR_LIMIT
 
 
 def _ctc_forward(Y, targets, ymask, tmask, blank):
@@ -100,12 +100,14 @@ def _ctc_forward(Y, targets, ymask, tmask, blank):
     pad = np.zeros((T, N, L + 2))
     pad[0, :, 2:4] = yext[0, :, :2]
     tmp = np.empty((N, L))
+    same, prev, prev2 = pad[:, :, 2:], pad[:, :, 1:-1], pad[:, :, :-2]  # s, s - 1, s - 2
+    add, multiply = np.add, np.multiply  # the loop is call overhead: a few us per step
     for t in range(1, T):
-        a, cur = pad[t - 1], pad[t, :, 2:]
-        np.add(a[:, 2:], a[:, 1:-1], out=cur)
-        np.multiply(a[:, :-2], skip, out=tmp)
-        cur += tmp
-        cur *= yext[t]
+        cur = same[t]
+        add(same[t - 1], prev[t - 1], out=cur)
+        multiply(prev2[t - 1], skip, out=tmp)
+        add(cur, tmp, out=cur)
+        multiply(cur, yext[t], out=cur)
     last = pad[Tn - 1, rows, 2:]
     end = last[rows, 2 * Sn] + np.where(Sn > 0, last[rows, np.maximum(2 * Sn - 1, 0)], 0)
     with np.errstate(divide="ignore"):
@@ -145,38 +147,38 @@ def _ctc_backward(cache, g, C):
     has = Sn > 0
     pad[T - 1, rows[has], 2 * Sn[has] - 1] = yr[T - 1, rows[has], 2 * Sn[has] - 1]
     tmp = np.empty((N, L))
+    same, nxt, nxt2 = pad[:, :, :-2], pad[:, :, 1:-1], pad[:, :, 2:]  # s, s + 1, s + 2
+    add, multiply = np.add, np.multiply
     for u in range(T - 2, -1, -1):
-        b, cur = pad[u + 1], pad[u, :, :-2]
-        np.add(b[:, :-2], b[:, 1:-1], out=cur)
-        np.multiply(b[:, 2:], skip_up, out=tmp)
-        cur += tmp
-        cur *= yr[u]
+        cur = same[u]
+        add(same[u + 1], nxt[u + 1], out=cur)
+        multiply(nxt2[u + 1], skip_up, out=tmp)
+        add(cur, tmp, out=cur)
+        multiply(cur, yr[u], out=cur)
+    # dL/dy = -(posterior occupation) / y = -alpha * beta / (p y^2), alpha and beta both
+    # holding y. The factor -g / p per observation is applied to alpha * beta first (zero for
+    # an impossible target, p = 0); the steps past an observation's end get zero.
+    with np.errstate(divide="ignore"):
+        factor = np.where(logp > -np.inf, -np.asarray(g, dtype=np.float64) / np.exp(logp), 0.0)
     if full:
-        beta = pad[:, :, :-2]
-        active = np.broadcast_to(np.isfinite(logp), (T, N))
+        occ = alpha * pad[:, :, :-2]
+        occ *= factor[:, None]
     else:
         uc = np.minimum(u_of_t, T - 1)
-        beta = pad[uc, rows, :-2]  # (T, N, L) on real steps
-        active = (np.arange(T)[:, None] < Tn[None, :]) & np.isfinite(logp)[None, :]
-    # occupation alpha * beta / p = y * posterior, formed in log space (the product of two
-    # small probabilities may underflow where the ratio does not).
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lf = np.where(active, -logp[None, :], -np.inf)
-        occ = np.log(alpha)
-        occ += np.log(beta)
-        occ += lf[:, :, None]
-        np.exp(occ, out=occ)
+        occ = alpha * pad[uc, rows, :-2]  # beta on real steps
+        occ *= np.where(np.arange(T)[:, None] < Tn[None, :], factor[None, :], 0.0)[:, :, None]
     onehot = (ext[:, :, None] == np.arange(C)[None, None, :]).astype(np.float64)
-    # gamma = y * posterior occupation of each class: sum over the states with that class.
+    # Sum over the states of each class: (N, T, L) @ (N, L, C).
     gamma = np.transpose(np.matmul(np.transpose(occ, (1, 0, 2)), onehot), (1, 0, 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        dYc = np.where(Yc > 0, -gamma / (Yc * Yc), 0.0) * np.asarray(g)[None, :, None]
+    ysq = np.square(Yc, dtype=np.float64)
+    dYc = np.zeros(Yc.shape, dtype=Yc.dtype)
+    np.divide(gamma, ysq, out=dYc, where=ysq > 0, casting="same_kind")
     if full:
         dY = dYc
     else:
         dY = np.empty_like(dYc)
         dY[cache.order.T, rows] = dYc
-    return np.transpose(dY, (2, 1, 0)).astype(Yc.dtype, copy=False)
+    return np.transpose(dY, (2, 1, 0))
 
 
 def _ctc_forward_log(Y, targets, ymask, tmask, blank):
