@@ -179,7 +179,7 @@ def test_gradient_of_a_batch_with_scattered_masks_equals_each_observation_alone(
     _, g = _loss_and_grad(Y, targets, ymask, tmask)
     for n in range(N):
         keep = ymask[n]
-        loss_n, g_n = _loss_and_grad(Y[:, n:n + 1, keep], targets[n:n + 1, tmask[n]],
+        _, g_n = _loss_and_grad(Y[:, n:n + 1, keep], targets[n:n + 1, tmask[n]],
                                      np.ones((1, keep.sum())), np.ones((1, tmask[n].sum())))
         np.testing.assert_allclose(g[:, n, keep], g_n[:, 0], rtol=1e-10, atol=1e-12)
         assert np.all(g[:, n, ~keep] == 0)

@@ -45,7 +45,7 @@ def _mask(func, arg, value, shape):
 
 
 class _CTCCache:
-    __slots__ = ("order", "lp", "ext", "skip", "alpha", "yext", "logp", "Tn", "Sn", "Yc",
+    __slots__ = ("order", "lp", "ext", "skip", "alpha", "beta", "logp", "Tn", "Sn", "Yc",
                  "nll", "log_space")
 
 
@@ -66,8 +66,55 @@ def _linear_is_exact(yext, T):
     return (T + 1) * np.log(3.0 / ymin) < _LINEAR_LIMIT
 
 
-def _ctc_forward(Y, targets, ymask, tmask, blank):
-    """Y (C, N, T) raw probabilities; returns a cache holding the per-observation loss."""
+def _end_aligned(yext, Tn):
+    """yext re-indexed so every observation's steps end at T - 1 (u = t + T - Tn); the steps
+    before an observation's start carry y = 1 (harmless: beta there is never used)."""
+    T, N = yext.shape[:2]
+    t_of_u = np.arange(T)[:, None] - (T - Tn)[None, :]
+    yr = yext[np.clip(t_of_u, 0, T - 1), np.arange(N)]
+    yr[t_of_u < 0] = 1.0
+    return yr
+
+
+def _recursion(pad, y, skip):
+    """Fill pad[t, :, 2:] = (pad[t-1] at s, s - 1, and s - 2 where skip allows) * y[t], t >= 1.
+
+    pad (T, M, L + 2) has two leading zero columns, so the neighbours are plain views."""
+    T, M, L2 = pad.shape
+    tmp = np.empty((M, L2 - 2))
+    same, prev, prev2 = pad[:, :, 2:], pad[:, :, 1:-1], pad[:, :, :-2]  # s, s - 1, s - 2
+    add, multiply = np.add, np.multiply  # the loop is call overhead: a few us per step
+    for t in range(1, T):
+        cur = same[t]
+        add(same[t - 1], prev[t - 1], out=cur)
+        multiply(prev2[t - 1], skip, out=tmp)
+        add(cur, tmp, out=cur)
+        multiply(cur, y[t], out=cur)
+
+
+def _beta_start(pad, rows, yr, Sn):
+    """Beta at the last (end-aligned) step in the reversed positions r = L - 1 - s of pad[0]
+    (rows ``rows``): y of the last label and of the blank after it."""
+    T, L = yr.shape[0], yr.shape[2]
+    n = np.arange(yr.shape[1])
+    has = Sn > 0
+    pad[0, rows, 2 + L - 1 - 2 * Sn] = yr[T - 1, n, 2 * Sn]
+    pad[0, rows[has], 2 + L - 2 * Sn[has]] = yr[T - 1, n[has], 2 * Sn[has] - 1]
+
+
+def _reversed_skip(skip):
+    """skip in reversed positions: r -> r - 2 there is s -> s + 2, allowed where skip[s + 2]."""
+    out = np.zeros_like(skip)
+    out[:, 2:] = skip[:, :1:-1]
+    return out
+
+
+def _ctc_forward(Y, targets, ymask, tmask, blank, with_beta=False):
+    """Y (C, N, T) raw probabilities; returns a cache holding the per-observation loss.
+
+    With ``with_beta`` (a gradient will be asked for) the beta recursion runs in the same
+    loop as alpha's, on the label sequence and the time steps reversed, stacked below alpha's
+    rows: one set of calls per step serves both."""
     C, N, T = Y.shape
     dtype = Y.dtype
     Tn = ymask.sum(axis=1)
@@ -96,25 +143,25 @@ def _ctc_forward(Y, targets, ymask, tmask, blank):
         yext[np.arange(T)[:, None] >= Tn[None, :]] = 1.0
     if not _linear_is_exact(yext, T):
         return _ctc_forward_log(Y, targets, ymask, tmask, blank)
-    # alpha with two leading zero columns, so the s-1 and s-2 neighbours are plain views.
-    pad = np.zeros((T, N, L + 2))
-    pad[0, :, 2:4] = yext[0, :, :2]
-    tmp = np.empty((N, L))
-    same, prev, prev2 = pad[:, :, 2:], pad[:, :, 1:-1], pad[:, :, :-2]  # s, s - 1, s - 2
-    add, multiply = np.add, np.multiply  # the loop is call overhead: a few us per step
-    for t in range(1, T):
-        cur = same[t]
-        add(same[t - 1], prev[t - 1], out=cur)
-        multiply(prev2[t - 1], skip, out=tmp)
-        add(cur, tmp, out=cur)
-        multiply(cur, yext[t], out=cur)
+    pad = np.zeros((T, 2 * N if with_beta else N, L + 2))
+    pad[0, :N, 2:4] = yext[0, :, :2]
+    y, skip2 = yext, skip
+    if with_beta:
+        # Row N + n holds beta of observation n at step T - 1 - k in reversed position L-1-s.
+        yr = yext if full else _end_aligned(yext, Tn)
+        y = np.concatenate([yext, yr[::-1, :, ::-1]], axis=1)
+        skip2 = np.concatenate([skip, _reversed_skip(skip)])
+        _beta_start(pad, N + rows, yr, Sn)
+    _recursion(pad, y, skip2)
     last = pad[Tn - 1, rows, 2:]
     end = last[rows, 2 * Sn] + np.where(Sn > 0, last[rows, np.maximum(2 * Sn - 1, 0)], 0)
     with np.errstate(divide="ignore"):
         logp = np.log(end)
     cache = _CTCCache()
-    cache.order, cache.ext, cache.skip, cache.alpha = order, ext, skip, pad[:, :, 2:]
-    cache.yext, cache.logp, cache.Tn, cache.Sn, cache.Yc = yext, logp, Tn, Sn, Yc
+    cache.order, cache.ext, cache.skip, cache.alpha = order, ext, skip, pad[:, :N, 2:]
+    # beta by end-aligned step u: reverse the steps and the positions back.
+    cache.beta = pad[::-1, N:, :1:-1] if with_beta else None
+    cache.logp, cache.Tn, cache.Sn, cache.Yc = logp, Tn, Sn, Yc
     cache.log_space = False
     cache.nll = (-logp).astype(dtype)
     return cache
@@ -123,49 +170,22 @@ def _ctc_forward(Y, targets, ymask, tmask, blank):
 def _ctc_backward(cache, g, C):
     if cache.log_space:
         return _ctc_backward_log(cache, g, C)
-    ext, skip, alpha, yext, logp, Tn, Sn, Yc = (
-        cache.ext, cache.skip, cache.alpha, cache.yext, cache.logp, cache.Tn, cache.Sn,
-        cache.Yc)
-    T, N, L = yext.shape
+    ext, alpha, logp, Tn, Yc = cache.ext, cache.alpha, cache.logp, cache.Tn, cache.Yc
+    T, N = alpha.shape[:2]
     rows = np.arange(N)
-    # beta runs on each observation's steps aligned to end at T - 1 (u = t + T - Tn), so all
-    # rows start together; the steps before an observation's start carry y = 1 (harmless).
     full = cache.order is None
-    if full:
-        yr = yext
-    else:
-        shift = T - Tn
-        u_of_t = np.arange(T)[:, None] + shift[None, :]  # (T, N) aligned step of real step t
-        t_of_u = np.arange(T)[:, None] - shift[None, :]
-        yr = yext[np.clip(t_of_u, 0, T - 1), rows]
-        yr[t_of_u < 0] = 1.0
-    # beta with two trailing zero columns, so the s+1 and s+2 neighbours are plain views.
-    pad = np.zeros((T, N, L + 2))
-    skip_up = np.zeros((N, L))  # 1 where s -> s + 2 is allowed
-    skip_up[:, :-2] = skip[:, 2:]
-    pad[T - 1, rows, 2 * Sn] = yr[T - 1, rows, 2 * Sn]
-    has = Sn > 0
-    pad[T - 1, rows[has], 2 * Sn[has] - 1] = yr[T - 1, rows[has], 2 * Sn[has] - 1]
-    tmp = np.empty((N, L))
-    same, nxt, nxt2 = pad[:, :, :-2], pad[:, :, 1:-1], pad[:, :, 2:]  # s, s + 1, s + 2
-    add, multiply = np.add, np.multiply
-    for u in range(T - 2, -1, -1):
-        cur = same[u]
-        add(same[u + 1], nxt[u + 1], out=cur)
-        multiply(nxt2[u + 1], skip_up, out=tmp)
-        add(cur, tmp, out=cur)
-        multiply(cur, yr[u], out=cur)
+    beta = cache.beta  # (T, N, L) by end-aligned step u = t + T - Tn; Y was traced
     # dL/dy = -(posterior occupation) / y = -alpha * beta / (p y^2), alpha and beta both
     # holding y. The factor -g / p per observation is applied to alpha * beta first (zero for
     # an impossible target, p = 0); the steps past an observation's end get zero.
     with np.errstate(divide="ignore"):
         factor = np.where(logp > -np.inf, -np.asarray(g, dtype=np.float64) / np.exp(logp), 0.0)
     if full:
-        occ = alpha * pad[:, :, :-2]
+        occ = alpha * beta
         occ *= factor[:, None]
     else:
-        uc = np.minimum(u_of_t, T - 1)
-        occ = alpha * pad[uc, rows, :-2]  # beta on real steps
+        uc = np.minimum(np.arange(T)[:, None] + (T - Tn)[None, :], T - 1)
+        occ = alpha * beta[uc, rows]  # beta on real steps
         occ *= np.where(np.arange(T)[:, None] < Tn[None, :], factor[None, :], 0.0)[:, :, None]
     onehot = (ext[:, :, None] == np.arange(C)[None, None, :]).astype(np.float64)
     # Sum over the states of each class: (N, T, L) @ (N, L, C).
@@ -391,7 +411,7 @@ def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
     ymask = _mask(func, "Y_mask", Y_mask, (N, T))
     tmask = _mask(func, "target_mask", target_mask, tgt.shape)
     _check_targets(func, tgt, ymask, tmask, C, blank)
-    cache = _ctc_forward(_raw(data), tgt, ymask, tmask, blank)
+    cache = _ctc_forward(_raw(data), tgt, ymask, tmask, blank, with_beta=isbox(data))
     nll = _ctc_core(data, cache)
     loss = anp.mean(nll) if reduction == "mean" else anp.sum(nll)
     return dlarray._wrap(loss if isbox(loss) else np.asarray(loss))
