@@ -156,3 +156,56 @@ def test_higher_derivatives_raise():
     with pytest.raises(RuntimeError, match=r"ctc: higher derivatives are not supported through "
                                            r"ctc; MATLAB does not support them either"):
         dlfeval(second, Z)
+
+
+def _loss_and_grad(Y, targets, ymask, tmask):
+    def f(Y):
+        loss = dl.ctc(Y, targets, ymask, tmask, reduction="sum")
+        return loss, dlgradient(loss, Y)
+
+    loss, g = dlfeval(f, dlarray(Y, "CBT"))
+    return float(loss), extractdata(g)
+
+
+def test_gradient_of_a_batch_with_scattered_masks_equals_each_observation_alone():
+    rng = np.random.default_rng(7)
+    C, N, T, S = 5, 4, 12, 3
+    Y = _probs(rng, C, N, T)
+    targets = rng.integers(1, C, size=(N, S))
+    ymask = rng.random((N, T)) < 0.7
+    ymask[:, :S * 2 + 1] = True  # long enough for any target
+    ymask[0] = True
+    tmask = np.arange(S)[None] < np.array([3, 1, 2, 3])[:, None]
+    _, g = _loss_and_grad(Y, targets, ymask, tmask)
+    for n in range(N):
+        keep = ymask[n]
+        _, g_n = _loss_and_grad(Y[:, n:n + 1, keep], targets[n:n + 1, tmask[n]],
+                                     np.ones((1, keep.sum())), np.ones((1, tmask[n].sum())))
+        np.testing.assert_allclose(g[:, n, keep], g_n[:, 0], rtol=1e-10, atol=1e-12)
+        assert np.all(g[:, n, ~keep] == 0)
+
+
+def test_confident_predictions_over_long_sequences_match_log_space_reference():
+    # Probabilities down to 1e-30 over 300 steps: the scaled recursion must agree with a
+    # straightforward log-space evaluation.
+    rng = np.random.default_rng(8)
+    C, T = 4, 300
+    logits = rng.standard_normal((C, 1, T)) * 25
+    Y = np.exp(logits - logits.max(axis=0, keepdims=True))
+    Y /= Y.sum(axis=0, keepdims=True)
+    labels = [1, 2, 2, 3]
+    loss, g = _loss_and_grad(Y, np.array([labels]), np.ones((1, T)), np.ones((1, 4)))
+    ext = [0, 1, 0, 2, 0, 2, 0, 3, 0]
+    with np.errstate(divide="ignore"):
+        ly = np.log(Y[:, 0])
+    a = np.full(len(ext), -np.inf)
+    a[:2] = ly[ext[:2], 0]
+    for t in range(1, T):
+        prev = a.copy()
+        for s in range(len(ext)):
+            terms = [prev[s]] + ([prev[s - 1]] if s else [])
+            if s > 1 and ext[s] != 0 and ext[s] != ext[s - 2]:
+                terms.append(prev[s - 2])
+            a[s] = np.logaddexp.reduce(terms) + ly[ext[s], t]
+    assert loss == pytest.approx(-np.logaddexp(a[-1], a[-2]), rel=1e-9)
+    assert np.all(np.isfinite(g))
