@@ -114,3 +114,10 @@ def test_every_name_in_all_is_defined():
     for module in (dl.ops, dl.optim, dl.init, dl.data, dl.nn, dl.testing, dl.exercises):
         for name in module.__all__:
             assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_no_module_is_over_800_lines():
+    """A module past 800 lines has two jobs: split it along its seams."""
+    long = {str(p.relative_to(ROOT)): n for p in ROOT.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 800}
+    assert not long, long
