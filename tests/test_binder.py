@@ -15,7 +15,6 @@ import os
 import pathlib
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -23,7 +22,7 @@ import textwrap
 import pytest
 from packaging.markers import Marker
 
-from lockfiles import lock_entries
+from lockfiles import copy_sources, lock_entries
 
 try:
     import tomllib
@@ -172,16 +171,7 @@ def binder_env(tmp_path_factory):
     post_build = (BINDER / "postBuild").read_text()
     assert "python -m pip install --no-cache-dir --no-deps ." in post_build
     # From a copy of the sources, so that the build leaves nothing (build/) in the work tree.
-    source = tmp_path_factory.mktemp("source")
-    ignore = shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info",
-                                    "__pycache__", "_build", ".ipynb_checkpoints")
-    for item in ROOT.iterdir():
-        if item.name in ("tests", "docs", "benchmarks", "binder") or ignore(ROOT, [item.name]):
-            continue
-        if item.is_dir():
-            shutil.copytree(item, source / item.name, ignore=ignore)
-        else:
-            shutil.copy2(item, source / item.name)
+    source = copy_sources(tmp_path_factory.mktemp("source"))
     _run(pip + ["install", "-q", "--no-cache-dir", "--no-deps", "."], cwd=source, timeout=600)
     return venv
 
