@@ -4,18 +4,20 @@ A convolution is split into a window gather and a matrix product, each with a ha
 VJP that is itself differentiable, so derivatives of any order work (a WGAN-GP penalty through
 a convolutional critic needs two):
 
-* ``_im2col(x)``            gathers every window: x ``(*S, C, M)`` -> cols ``(C, *k, *S', M)``;
+* ``_im2col(x)``            gathers every window: x ``(*S, C, M)`` -> cols
+  ``(*S', g, *k, C/g, M)``;
   its VJP is ``_col2im`` (scatter-add), whose VJP is ``_im2col`` again;
-* ``_wmul(w, cols, b)``     one matrix product per group, plus the bias; its adjoints
+* ``_wmul(w, cols, b)``     one matrix product per output position and group, plus the bias; its adjoints
   ``_wtmul`` (w^T y, in cols) and ``_wgrad`` (y cols^T, in w) are primitives too, and the
   three are each other's VJPs.
 
 ``dlconv`` is ``_wmul(w, _im2col(x))``; ``dltranspconv``, the adjoint of a convolution, is
 ``_col2im(w^T x)``. The window matrix stays on the tape, so the weight gradient reuses it
 instead of gathering the windows again. ``_wmul``'s VJP is made once per node for all the
-gradients asked of it, so the output gradient is regrouped once and shared by the weight, input
-and bias gradients (no module-level cache). Weights are stored as ``(groups, F/groups,
-C/groups * prod(k))`` with the inner axis ordered (c, k...), the order of the cols rows.
+gradients asked of it, so the output gradient is viewed as a stack once and shared by the
+weight, input and bias gradients (no module-level cache). Weights are stored as ``(groups, F/groups,
+prod(k) * C/groups)`` with the inner axis ordered (k..., c), the order of a window's values
+in cols (for one group a view of the MATLAB weights, not a copy).
 """
 
 import autograd.numpy as anp
@@ -35,9 +37,9 @@ def _shape(x):
 
 
 @primitive
-def _im2col(x, geo, out):
+def _im2col(x, geo, out, groups):
     k, s, d, pads = geo
-    return win.im2col(x, k, s, d, pads, out)
+    return win.im2col(x, k, s, d, pads, out, groups)
 
 
 @primitive
@@ -46,50 +48,78 @@ def _col2im(cols, geo, out, xshape):
     return win.col2im(cols, k, s, d, pads, out, tuple(xshape))
 
 
-defvjp(_im2col, lambda ans, x, geo, out: lambda g: _col2im(g, geo, out, _shape(x)))
-defvjp(_col2im, lambda ans, cols, geo, out, xshape: lambda g: _im2col(g, geo, out))
+defvjp(_im2col, lambda ans, x, geo, out, groups: lambda g: _col2im(g, geo, out, _shape(x)))
+defvjp(_col2im, lambda ans, cols, geo, out, xshape:
+       lambda g: _im2col(g, geo, out, _shape(cols)[len(out)]))
 
 
-def _as_groups(y, nd, groups):
-    """Plain NumPy: output-layout array (*S', F, M) -> (groups, F/groups, prod(S')*M)."""
-    ym = np.ascontiguousarray(np.moveaxis(y, nd, 0))
-    return ym.reshape(groups, y.shape[nd] // groups, -1)
+# The matrix products work per output position p: cols[p] is a (g, K, M) stack (K = prod(k)
+# * C/g) and y[p] = w cols[p] is (g, F/g, M), which is y's own (*S', F, M) layout, so neither
+# side is transposed. NumPy's matmul runs one BLAS call per (p, group) with M columns; for the
+# CNNs of the course (M = batch >= 32) that is as fast as one big product.
+
+def _as_stack(a, nd, groups):
+    shape = np.shape(a)
+    p = int(np.prod(shape[:nd], dtype=np.int64))
+    return np.reshape(a, (p, groups, -1, shape[-1]))
 
 
-def _wtmul_grouped(w, ym, cols_shape):
-    return np.matmul(np.swapaxes(w, 1, 2), ym).reshape(cols_shape)
+def _wtmul_stack(w, y3, cols_shape):
+    return np.matmul(np.swapaxes(w, 1, 2), y3).reshape(cols_shape)
 
 
-def _wgrad_grouped(ym, cols, groups):
-    return np.matmul(ym, np.swapaxes(cols.reshape(groups, -1, ym.shape[2]), 1, 2))
+# The weight gradient sums y[p] cols[p]^T over the positions p: in chunks of positions, so the
+# per-position products (chunk, g, F/g, K) stay in cache instead of being one array of
+# (P, g, F/g, K) values.
+_WGRAD_CHUNK_BYTES = 1 << 20
+
+
+def _wgrad_stack(y3, c3):
+    p, groups, fg, _ = y3.shape
+    kk = c3.shape[2]
+    step = max(1, _WGRAD_CHUNK_BYTES // (groups * fg * kk * y3.itemsize))
+    total = None
+    for i in range(0, p, step):
+        part = np.matmul(y3[i:i + step], np.swapaxes(c3[i:i + step], 2, 3)).sum(axis=0)
+        total = part if total is None else np.add(total, part, out=total)
+    return total
+
+
+def _add_bias(y, b, nd):
+    """y (*S', F, M) += b (F, 1) in place, as one materialised (F*M) row."""
+    f, m = y.shape[nd], y.shape[nd + 1]
+    rows = y.reshape(-1, f * m)
+    rows += np.repeat(np.reshape(b, -1).astype(y.dtype, copy=False), m)
+
+
+def _bias_grad(g, nd, bshape):
+    f, m = g.shape[nd], g.shape[nd + 1]
+    cols = np.add.reduce(np.reshape(g, (-1, f * m)), axis=0)
+    return cols.reshape(f, m).sum(axis=1).reshape(bshape)
 
 
 @primitive
 def _wmul(w, cols, b, nd):
-    """``w cols`` per group: w (grp, Fg, K), cols (C, *k, *S', M) -> y (*S', F, M), + b (F, 1)."""
-    groups, fg, kk = w.shape
-    out = cols.shape[1 + nd:1 + 2 * nd]
-    m = cols.shape[-1]
-    y = np.matmul(w, cols.reshape(groups, kk, -1))
-    y = np.moveaxis(y.reshape((groups * fg,) + out + (m,)), 0, nd)
-    res = np.empty(out + (groups * fg, m), dtype=y.dtype)
-    if b is None:
-        np.copyto(res, y)
-    else:
-        np.add(y, b.astype(y.dtype, copy=False), out=res)
-    return res
+    """``w cols`` per group: w (grp, Fg, K), cols (*S', g, *k, C/g, M) -> y (*S', F, M), + b."""
+    groups, fg, _ = w.shape
+    shape = cols.shape
+    y = np.matmul(w, _as_stack(cols, nd, groups))
+    y = y.reshape(shape[:nd] + (groups * fg, shape[-1]))
+    if b is not None:
+        _add_bias(y, b, nd)
+    return y
 
 
 @primitive
 def _wtmul(w, y, nd, cols_shape):
     """``w^T y`` per group (the adjoint of ``_wmul`` in cols): y (*S', F, M) -> cols."""
-    return _wtmul_grouped(w, _as_groups(y, nd, w.shape[0]), cols_shape)
+    return _wtmul_stack(w, _as_stack(y, nd, w.shape[0]), cols_shape)
 
 
 @primitive
 def _wgrad(y, cols, nd, groups):
-    """``y cols^T`` per group (the adjoint of ``_wmul`` in w) -> (grp, Fg, K)."""
-    return _wgrad_grouped(_as_groups(y, nd, groups), cols, groups)
+    """``y cols^T`` per group, summed over positions (the adjoint of ``_wmul`` in w)."""
+    return _wgrad_stack(_as_stack(y, nd, groups), _as_stack(cols, nd, groups))
 
 
 def _wmul_vjp(argnums, ans, args, kwargs):
@@ -105,12 +135,11 @@ def _wmul_vjp(argnums, ans, args, kwargs):
                     2: lambda: anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)),
                                            _shape(b))}
             return tuple(made[i]() for i in argnums)
-        # Plain NumPy: the output gradient is regrouped once and shared; it is freed with
-        # this closure, when the backward pass has used the node.
-        ym = _as_groups(g, nd, groups)
-        made = {0: lambda: _wgrad_grouped(ym, cols, groups),
-                1: lambda: _wtmul_grouped(w, ym, cols_shape),
-                2: lambda: np.sum(ym, axis=2).reshape(_shape(b))}
+        # Plain NumPy: the output gradient is viewed as a stack once and shared.
+        g3 = _as_stack(g, nd, groups)
+        made = {0: lambda: _wgrad_stack(g3, _as_stack(cols, nd, groups)),
+                1: lambda: _wtmul_stack(w, g3, cols_shape),
+                2: lambda: _bias_grad(np.asarray(g), nd, _shape(b))}
         return tuple(made[i]() for i in argnums)
 
     return vjp
@@ -133,7 +162,7 @@ def _conv(x, wm, b, geo):
     k, s, d, pads = geo
     nd = len(k)
     out = win.out_sizes("dlconv", _shape(x)[:nd], k, s, d, pads)
-    return _wmul(wm, _im2col(x, geo, out), b, nd)
+    return _wmul(wm, _im2col(x, geo, out, _shape(wm)[0]), b, nd)
 
 
 def _transposed(x, wm, geo, yshape):
@@ -142,7 +171,8 @@ def _transposed(x, wm, geo, yshape):
     nd = len(k)
     xs = _shape(x)
     out = xs[:nd]
-    cols_shape = (yshape[nd],) + tuple(k) + tuple(out) + (xs[nd + 1],)
+    groups = _shape(wm)[0]
+    cols_shape = tuple(out) + (groups,) + tuple(k) + (yshape[nd] // groups, xs[nd + 1])
     return _col2im(_wtmul(wm, x, nd, cols_shape), geo, out, yshape)
 
 
@@ -225,11 +255,15 @@ def _weights(func, weights, weights_format, nd_x_s, transposed):
 
 
 def _internal_weights(w, nd):
-    """MATLAB (*k, A, B, g) -> (g, B, A*prod(k)) with the inner axis ordered (a, k...)."""
+    """MATLAB (*k, A, B, g) -> (g, B, prod(k)*A) with the inner axis ordered (k..., a).
+
+    That is the order of a window's values in cols, and for one group a free view of the
+    MATLAB array (its transpose as a (B, K) matrix), so no weight copy is made per call.
+    """
     shape = _shape(w)
     k = shape[:nd]
     a, b, g = shape[nd:]
-    wm = anp.transpose(w, (nd + 2, nd + 1, nd) + tuple(range(nd)))
+    wm = anp.transpose(w, (nd + 2, nd + 1) + tuple(range(nd)) + (nd,))
     return anp.reshape(wm, (g, b, a * int(np.prod(k)))), tuple(k), a, b, g
 
 
