@@ -98,6 +98,25 @@ def _bias_grad(g, nd, bshape):
     return cols.reshape(f, m).sum(axis=1).reshape(bshape)
 
 
+def _bias_sum(g, nd, bshape):
+    """The bias gradient: g (*S', F, M) summed over all but F, differentiable when traced."""
+    if isbox(g):
+        return anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)), bshape)
+    return _bias_grad(np.asarray(g), nd, bshape)
+
+
+@primitive
+def _plus_bias(y, b, nd):
+    """y (*S', F, M) + b (F, 1) as a new array (dltranspconv's bias, after the scatter)."""
+    f, m = y.shape[nd], y.shape[nd + 1]
+    row = np.repeat(np.reshape(b, -1), m)  # one (F*M) row: long inner loops, not M-long ones
+    return np.add(np.reshape(y, (-1, f * m)), row).reshape(y.shape)
+
+
+defvjp(_plus_bias, lambda ans, y, b, nd: lambda g: g,
+       lambda ans, y, b, nd: lambda g: _bias_sum(g, nd, _shape(b)))
+
+
 @primitive
 def _wmul(w, cols, b, nd):
     """``w cols`` per group: w (grp, Fg, K), cols (*S', g, *k, C/g, M) -> y (*S', F, M), + b."""
@@ -132,14 +151,13 @@ def _wmul_vjp(argnums, ans, args, kwargs):
             # Higher derivatives: the differentiable adjoint primitives.
             made = {0: lambda: _wgrad(g, cols, nd, groups),
                     1: lambda: _wtmul(w, g, nd, cols_shape),
-                    2: lambda: anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)),
-                                           _shape(b))}
+                    2: lambda: _bias_sum(g, nd, _shape(b))}
             return tuple(made[i]() for i in argnums)
         # Plain NumPy: the output gradient is viewed as a stack once and shared.
         g3 = _as_stack(g, nd, groups)
         made = {0: lambda: _wgrad_stack(g3, _as_stack(cols, nd, groups)),
                 1: lambda: _wtmul_stack(w, g3, cols_shape),
-                2: lambda: _bias_grad(np.asarray(g), nd, _shape(b))}
+                2: lambda: _bias_sum(g, nd, _shape(b))}
         return tuple(made[i]() for i in argnums)
 
     return vjp
@@ -508,7 +526,7 @@ def dltranspconv(X, weights, bias, *, stride=1, dilation_factor=1, cropping=0,
     y = _transposed(x, wm, (k, s, d, crops), out + (num_f, m))
     b = _bias(func, bias, num_f, np.result_type(getval(x)))
     if b is not None:
-        y = y + b
+        y = _plus_bias(y, b, len(k))
     return layout.restore(wl.from_internal(y, out, num_f), layout.fmt)
 
 
