@@ -3,8 +3,9 @@
 The first four share one primitive, ``_normalize``: subtract the mean and divide by the
 standard deviation over some axes, then scale and shift. Its VJP is written in closed form
 (much faster than letting autograd trace the mean/variance graph). When nothing is traced it
-runs on plain NumPy with cached statistics (``_normstats.py``); under ``enable_higher_derivatives`` the same
-formula runs on autograd.numpy, so it can be differentiated again.
+runs on plain NumPy with cached statistics (``_normstats.py``); under
+``enable_higher_derivatives`` the same formula runs on autograd.numpy, so it can be
+differentiated again.
 """
 
 import math
