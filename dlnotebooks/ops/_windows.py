@@ -241,6 +241,36 @@ def _tap_range(a, s, d, pb, o, n):
     return slice(lo, hi + 1), slice(j, j + (hi - lo) * s + 1, s)
 
 
+def tap_runs(k, s, d, pads, out, sizes, *, min_saving=0.15, max_classes=64):
+    """Per window dimension, runs ``(i0, i1, a0, a1)``: output positions i0..i1-1 see the taps
+    a0..a1-1 inside the unpadded input (size ``sizes``), the others fall into the padding.
+
+    None when skipping the padding would save less than ``min_saving`` of the products, or
+    would split them into more than ``max_classes`` classes of positions: the border classes
+    take several small matrix products each. Measured: LeNet's "same" 5x5 and 3x3
+    convolutions (8-9% saved) ran slower, the DCGAN generator's 8x8 -> 16x16 layer (12%)
+    broke even, its 4x4 -> 8x8 layer (23%) ran 10-20% faster.
+    """
+    runs, valid, classes = [], 1.0, 1
+    for kk, ss, dd, (pb, _), o, n in zip(k, s, d, pads, out, sizes):
+        dim, count = [], 0
+        for i in range(o):
+            lo = max(0, -(-(pb - i * ss) // dd))
+            hi = min(kk, (n - 1 + pb - i * ss) // dd + 1)
+            lo, hi = (lo, hi) if hi > lo else (0, 0)
+            count += hi - lo
+            if dim and dim[-1][2:] == [lo, hi]:
+                dim[-1][1] = i + 1
+            else:
+                dim.append([i, i + 1, lo, hi])
+        runs.append(tuple(tuple(r) for r in dim))
+        valid *= count / (o * kk)
+        classes *= len(dim)
+    if 1.0 - valid < min_saving or classes > max_classes:
+        return None
+    return tuple(runs)
+
+
 def col2im(cols, k, s, d, pads, out, xshape):
     """Adjoint of :func:`im2col`: scatter-add ``cols`` (*out, g, *k, C/g, M) into ``xshape``.
 

@@ -7,8 +7,8 @@ a convolutional critic needs two):
 * ``_im2col(x)``            gathers every window: x ``(*S, C, M)`` -> cols
   ``(*S', g, *k, C/g, M)``;
   its VJP is ``_col2im`` (scatter-add), whose VJP is ``_im2col`` again;
-* ``_wmul(w, cols, b)``     one matrix product per output position and group, plus the bias; its adjoints
-  ``_wtmul`` (w^T y, in cols) and ``_wgrad`` (y cols^T, in w) are primitives too, and the
+* ``_wmul(w, cols, b)``     one matrix product per output position and group, plus the bias;
+  its adjoints ``_wtmul`` (w^T y, in cols) and ``_wgrad`` (y cols^T, in w) are primitives too, and the
   three are each other's VJPs.
 
 ``dlconv`` is ``_wmul(w, _im2col(x))``; ``dltranspconv``, the adjoint of a convolution, is
@@ -25,6 +25,7 @@ import numpy as np
 
 from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
+from . import _convmath as cm
 from . import _windows as win
 from ._prims import array_sampler, defvjp, primitive
 from ._registry import Case, OpRecord, register
@@ -53,56 +54,11 @@ defvjp(_col2im, lambda ans, cols, geo, out, xshape:
        lambda g: _im2col(g, geo, out, _shape(cols)[len(out)]))
 
 
-# The matrix products work per output position p: cols[p] is a (g, K, M) stack (K = prod(k)
-# * C/g) and y[p] = w cols[p] is (g, F/g, M), which is y's own (*S', F, M) layout, so neither
-# side is transposed. NumPy's matmul runs one BLAS call per (p, group) with M columns; for the
-# CNNs of the course (M = batch >= 32) that is as fast as one big product.
-
-def _as_stack(a, nd, groups):
-    shape = np.shape(a)
-    p = int(np.prod(shape[:nd], dtype=np.int64))
-    return np.reshape(a, (p, groups, -1, shape[-1]))
-
-
-def _wtmul_stack(w, y3, cols_shape):
-    return np.matmul(np.swapaxes(w, 1, 2), y3).reshape(cols_shape)
-
-
-# The weight gradient sums y[p] cols[p]^T over the positions p: in chunks of positions, so the
-# per-position products (chunk, g, F/g, K) stay in cache instead of being one array of
-# (P, g, F/g, K) values.
-_WGRAD_CHUNK_BYTES = 1 << 20
-
-
-def _wgrad_stack(y3, c3):
-    p, groups, fg, _ = y3.shape
-    kk = c3.shape[2]
-    step = max(1, _WGRAD_CHUNK_BYTES // (groups * fg * kk * y3.itemsize))
-    total = None
-    for i in range(0, p, step):
-        part = np.matmul(y3[i:i + step], np.swapaxes(c3[i:i + step], 2, 3)).sum(axis=0)
-        total = part if total is None else np.add(total, part, out=total)
-    return total
-
-
-def _add_bias(y, b, nd):
-    """y (*S', F, M) += b (F, 1) in place, as one materialised (F*M) row."""
-    f, m = y.shape[nd], y.shape[nd + 1]
-    rows = y.reshape(-1, f * m)
-    rows += np.repeat(np.reshape(b, -1).astype(y.dtype, copy=False), m)
-
-
-def _bias_grad(g, nd, bshape):
-    f, m = g.shape[nd], g.shape[nd + 1]
-    cols = np.add.reduce(np.reshape(g, (-1, f * m)), axis=0)
-    return cols.reshape(f, m).sum(axis=1).reshape(bshape)
-
-
 def _bias_sum(g, nd, bshape):
     """The bias gradient: g (*S', F, M) summed over all but F, differentiable when traced."""
     if isbox(g):
         return anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)), bshape)
-    return _bias_grad(np.asarray(g), nd, bshape)
+    return cm.bias_grad(np.asarray(g), nd, bshape)
 
 
 @primitive
@@ -118,45 +74,48 @@ defvjp(_plus_bias, lambda ans, y, b, nd: lambda g: g,
 
 
 @primitive
-def _wmul(w, cols, b, nd):
-    """``w cols`` per group: w (grp, Fg, K), cols (*S', g, *k, C/g, M) -> y (*S', F, M), + b."""
+def _wmul(w, cols, b, nd, runs):
+    """``w cols`` per group: w (grp, Fg, K), cols (*S', g, *k, C/g, M) -> y (*S', F, M), + b.
+
+    ``runs``: the taps in range per position (``_windows.tap_runs``), or None for all.
+    """
     groups, fg, _ = w.shape
-    shape = cols.shape
-    y = np.matmul(w, _as_stack(cols, nd, groups))
-    y = y.reshape(shape[:nd] + (groups * fg, shape[-1]))
+    y = cm.wmul(w, cols, cm.as_geometry(cols.shape, nd, groups, fg, runs))
     if b is not None:
-        _add_bias(y, b, nd)
+        cm.add_bias(y, b, nd)
     return y
 
 
 @primitive
-def _wtmul(w, y, nd, cols_shape):
+def _wtmul(w, y, nd, cols_shape, runs):
     """``w^T y`` per group (the adjoint of ``_wmul`` in cols): y (*S', F, M) -> cols."""
-    return _wtmul_stack(w, _as_stack(y, nd, w.shape[0]), cols_shape)
+    groups, fg, _ = w.shape
+    return cm.wtmul(w, y, cm.as_geometry(cols_shape, nd, groups, fg, runs), cols_shape)
 
 
 @primitive
-def _wgrad(y, cols, nd, groups):
+def _wgrad(y, cols, nd, groups, runs):
     """``y cols^T`` per group, summed over positions (the adjoint of ``_wmul`` in w)."""
-    return _wgrad_stack(_as_stack(y, nd, groups), _as_stack(cols, nd, groups))
+    fg = y.shape[nd] // groups
+    return cm.wgrad(y, cols, cm.as_geometry(cols.shape, nd, groups, fg, runs))
 
 
 def _wmul_vjp(argnums, ans, args, kwargs):
     """One VJP for every gradient asked of a ``_wmul`` node (w: 0, cols: 1, b: 2)."""
-    w, cols, b, nd = args
+    w, cols, b, nd, runs = args
     groups, cols_shape = _shape(w)[0], _shape(cols)
 
     def vjp(g):
         if isbox(g) or isbox(w) or isbox(cols):
             # Higher derivatives: the differentiable adjoint primitives.
-            made = {0: lambda: _wgrad(g, cols, nd, groups),
-                    1: lambda: _wtmul(w, g, nd, cols_shape),
+            made = {0: lambda: _wgrad(g, cols, nd, groups, runs),
+                    1: lambda: _wtmul(w, g, nd, cols_shape, runs),
                     2: lambda: _bias_sum(g, nd, _shape(b))}
             return tuple(made[i]() for i in argnums)
-        # Plain NumPy: the output gradient is viewed as a stack once and shared.
-        g3 = _as_stack(g, nd, groups)
-        made = {0: lambda: _wgrad_stack(g3, _as_stack(cols, nd, groups)),
-                1: lambda: _wtmul_stack(w, g3, cols_shape),
+        # Plain NumPy: the geometry (views, classes of positions) is shared by the gradients.
+        lay = cm.as_geometry(cols_shape, nd, groups, _shape(w)[1], runs)
+        made = {0: lambda: cm.wgrad(g, cols, lay),
+                1: lambda: cm.wtmul(w, g, lay, cols_shape),
                 2: lambda: _bias_sum(g, nd, _shape(b))}
         return tuple(made[i]() for i in argnums)
 
@@ -166,21 +125,23 @@ def _wmul_vjp(argnums, ans, args, kwargs):
 defvjp_argnums(_wmul, _wmul_vjp)
 defvjp(
     _wtmul,
-    lambda ans, w, y, nd, cols_shape: lambda h: _wgrad(y, h, nd, _shape(w)[0]),
-    lambda ans, w, y, nd, cols_shape: lambda h: _wmul(w, h, None, nd),
+    lambda ans, w, y, nd, cols_shape, runs: lambda h: _wgrad(y, h, nd, _shape(w)[0], runs),
+    lambda ans, w, y, nd, cols_shape, runs: lambda h: _wmul(w, h, None, nd, runs),
 )
 defvjp(
     _wgrad,
-    lambda ans, y, cols, nd, groups: lambda e: _wmul(e, cols, None, nd),
-    lambda ans, y, cols, nd, groups: lambda e: _wtmul(e, y, nd, _shape(cols)),
+    lambda ans, y, cols, nd, groups, runs: lambda e: _wmul(e, cols, None, nd, runs),
+    lambda ans, y, cols, nd, groups, runs: lambda e: _wtmul(e, y, nd, _shape(cols), runs),
 )
 
 
 def _conv(x, wm, b, geo):
     k, s, d, pads = geo
     nd = len(k)
-    out = win.out_sizes("dlconv", _shape(x)[:nd], k, s, d, pads)
-    return _wmul(wm, _im2col(x, geo, out, _shape(wm)[0]), b, nd)
+    sizes = _shape(x)[:nd]
+    out = win.out_sizes("dlconv", sizes, k, s, d, pads)
+    runs = win.tap_runs(k, s, d, pads, out, sizes)
+    return _wmul(wm, _im2col(x, geo, out, _shape(wm)[0]), b, nd, runs)
 
 
 def _transposed(x, wm, geo, yshape):
@@ -191,7 +152,8 @@ def _transposed(x, wm, geo, yshape):
     out = xs[:nd]
     groups = _shape(wm)[0]
     cols_shape = tuple(out) + (groups,) + tuple(k) + (yshape[nd] // groups, xs[nd + 1])
-    return _col2im(_wtmul(wm, x, nd, cols_shape), geo, out, yshape)
+    runs = win.tap_runs(k, s, d, pads, out, yshape[:nd])
+    return _col2im(_wtmul(wm, x, nd, cols_shape, runs), geo, out, yshape)
 
 
 # ---------------------------------------------------------------- padding values
