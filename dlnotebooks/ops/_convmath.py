@@ -17,6 +17,7 @@ as zero), so they stay each other's adjoints; ``cols`` written by :func:`wtmul` 
 """
 
 import itertools
+import math
 
 import numpy as np
 
@@ -41,7 +42,7 @@ class _Geometry:
         return np.reshape(y, self.out + (self.g, self.fg, self.m))
 
     def _tail(self, j):
-        return int(np.prod(self.k[j:], dtype=np.int64)) * self.cg
+        return math.prod(self.k[j:]) * self.cg
 
     def w_at(self, w, j):
         """w (g, F/g, K) with the taps of dims < j as axes, the rest (and C/g) as one."""
@@ -122,7 +123,7 @@ def wgrad(y, cols, geo):
             continue
         tj, cj = geo.w_at(total, j), geo.cols_at(cols, j)
         rows = range(geo.out[0])[pos[0]]
-        rest = int(np.prod([len(range(n)[p]) for n, p in zip(geo.out[1:], pos[1:])]))
+        rest = math.prod(len(range(n)[p]) for n, p in zip(geo.out[1:], pos[1:]))
         width = geo.g * geo.fg * (last.stop - last.start)
         step = max(1, _WGRAD_CHUNK_BYTES // max(1, rest * width * total.itemsize))
         for idx in lead:
