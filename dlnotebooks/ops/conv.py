@@ -335,7 +335,8 @@ def dlconv(X, weights, bias, *, stride=1, dilation_factor=1, padding=0, padding_
     Notes
     -----
     The forward gathers all windows with one strided view and one copy (im2col without Python
-    loops over pixels) and contracts them with one matrix product per group. The derivative in
+    loops over pixels) and contracts them with the weights, one matrix product per output
+    position and group (taps that fall into wide padding are skipped). The derivative in
     X is a transposed convolution and the derivative in the weights a correlation of X with
     the output gradient; both are primitives whose own derivatives are convolutions again, so
     second derivatives (``enable_higher_derivatives=True``) work. Linear in X, in the weights
@@ -428,9 +429,9 @@ def dltranspconv(X, weights, bias, *, stride=1, dilation_factor=1, cropping=0,
 
     Notes
     -----
-    Computed as the X-derivative of a convolution: one matrix product, then a scatter-add
-    per filter tap (a loop over the taps, not over pixels). Its derivatives are convolutions,
-    so second derivatives work.
+    Computed as the X-derivative of a convolution: matrix products (one per input position),
+    then a scatter-add per filter tap (a loop over the taps, not over pixels). Its
+    derivatives are convolutions, so second derivatives work.
 
     MATLAB compatibility
     --------------------
