@@ -8,8 +8,8 @@ a convolutional critic needs two):
   ``(*S', g, *k, C/g, M)``;
   its VJP is ``_col2im`` (scatter-add), whose VJP is ``_im2col`` again;
 * ``_wmul(w, cols, b)``     one matrix product per output position and group, plus the bias;
-  its adjoints ``_wtmul`` (w^T y, in cols) and ``_wgrad`` (y cols^T, in w) are primitives too, and the
-  three are each other's VJPs.
+  its adjoints ``_wtmul`` (w^T y, in cols) and ``_wgrad`` (y cols^T, in w) are primitives
+  too, and the three are each other's VJPs (the products themselves are in ``_convmath.py``).
 
 ``dlconv`` is ``_wmul(w, _im2col(x))``; ``dltranspconv``, the adjoint of a convolution, is
 ``_col2im(w^T x)``. The window matrix stays on the tape, so the weight gradient reuses it
