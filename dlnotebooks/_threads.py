@@ -7,9 +7,10 @@ one thread), and nothing else in NumPy runs on more than one thread. :func:`spli
 helper thread (NumPy releases the GIL inside its loops and BLAS calls), and meanwhile sets
 BLAS to one thread so that the two halves do not oversubscribe the cores.
 
-Off unless the environment variable ``DLNOTEBOOKS_THREADS`` is ``2`` when the work runs: it
-could not be shown to gain on a machine shared with other jobs, where two-thread timings
-swing by 3-10x. When on, it still follows the user's BLAS setting: with BLAS at one thread
+Off unless the environment variable ``DLNOTEBOOKS_THREADS`` is ``2`` when the work runs: on a
+machine shared with other jobs it made the DCGAN generator step of ``benchmarks/bench_cnn.py``
+1.3x slower at two BLAS threads (its products are large enough for BLAS to split them
+itself) and the LeNet step could not be timed reliably (its two-thread timings swung 3-10x). When on, it still follows the user's BLAS setting: with BLAS at one thread
 (Binder and the course hubs set ``OPENBLAS_NUM_THREADS=1``), without threadpoolctl, or where
 threads cannot start (Pyodide), everything runs in the calling thread. The BLAS thread count
 is restored before :func:`split` returns, also when ``fn`` raises.
