@@ -10,9 +10,10 @@ BLAS to one thread so that the two halves do not oversubscribe the cores.
 Off unless the environment variable ``DLNOTEBOOKS_THREADS`` is ``2`` when the work runs: on a
 machine shared with other jobs it made the DCGAN generator step of ``benchmarks/bench_cnn.py``
 1.3x slower at two BLAS threads (its products are large enough for BLAS to split them
-itself) and the LeNet step could not be timed reliably (its two-thread timings swung 3-10x). When on, it still follows the user's BLAS setting: with BLAS at one thread
-(Binder and the course hubs set ``OPENBLAS_NUM_THREADS=1``), without threadpoolctl, or where
-threads cannot start (Pyodide), everything runs in the calling thread. The BLAS thread count
+itself) and the LeNet step could not be timed reliably (its two-thread timings swung 3-10x).
+When on, it still follows the user's BLAS setting: with BLAS at one thread (Binder and the
+course hubs set ``OPENBLAS_NUM_THREADS=1``), without threadpoolctl, or where threads cannot
+start (Pyodide), everything runs in the calling thread. The BLAS thread count
 is restored before :func:`split` returns, also when ``fn`` raises.
 
 Global state (listed in the package docstring): the threadpoolctl view of NumPy's BLAS
