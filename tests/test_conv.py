@@ -45,6 +45,58 @@ def test_padding_forms_agree():
     assert a.shape == (5, 4, 4, 2)
 
 
+@pytest.mark.parametrize("stride,dil", [(1, 1), (2, 1), (1, 2)])
+def test_padding_wider_than_the_window_equals_padding_the_input_first(stride, dil):
+    # Border windows that see only padding give the bias alone; windows partly in the padding
+    # take only their taps inside X. Padding X with zeros first (and none in dlconv) must
+    # give the same values and the same gradients in X, the weights and the bias.
+    pads = ((3, 1), (0, 4))
+    X = _x((4, 5, 4, 2))
+    Xp = dlarray(np.pad(extractdata(X), pads + ((0, 0), (0, 0))), "SSCB")
+    W = dlarray(_rng(1).standard_normal((2, 3, 2, 3, 2)))  # 2 groups of 2 channels
+    b = dlarray(_rng(2).standard_normal((6, 1)))
+
+    def loss(X, W, b, padding):
+        Y = dlconv(X, W, b, stride=stride, dilation_factor=dil, padding=padding)
+        return Y, dlgradient(np.sum(Y * Y), (X, W, b))
+
+    Y, (gx, gw, gb) = dlfeval(loss, X, W, b, pads)
+    Yp, (gxp, gwp, gbp) = dlfeval(loss, Xp, W, b, 0)
+    np.testing.assert_allclose(extractdata(Y), extractdata(Yp), rtol=1e-12, atol=1e-12)
+    first_row = extractdata(Y)[0]  # its windows lie in the 3 rows of padding before X
+    np.testing.assert_allclose(first_row, np.broadcast_to(extractdata(b), first_row.shape))
+    np.testing.assert_allclose(extractdata(gx), extractdata(gxp)[3:-1, :-4], atol=1e-12)
+    np.testing.assert_allclose(extractdata(gw), extractdata(gwp), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(extractdata(gb), extractdata(gbp), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_opt_in_two_thread_split_gives_the_same_results_and_keeps_blas(monkeypatch, transposed):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    X = dlarray(_rng(0).standard_normal((8, 8, 16, 32)).astype("float32"), "SSCB")
+    # (h, w, C, F) for dlconv is (h, w, F, C) for dltranspconv: 16 channels in, 32 out
+    W = dlarray((_rng(1).standard_normal((3, 3) + ((32, 16) if transposed else (16, 32)))
+                 * 0.1).astype("float32"))
+    b = dlarray(np.zeros((32, 1), "float32"))
+    conv = dltranspconv if transposed else dlconv
+
+    def loss(X, W, b):
+        Y = conv(X, W, b, stride=2, **({"cropping": 1} if transposed else {"padding": 1}))
+        return Y, dlgradient(np.sum(Y * Y), (X, W, b))
+
+    def blas_threads():
+        return [p["num_threads"] for p in threadpoolctl.threadpool_info()
+                if p["user_api"] == "blas"]
+
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        expected = dlfeval(loss, X, W, b)
+        monkeypatch.setenv("DLNOTEBOOKS_THREADS", "2")
+        got = dlfeval(loss, X, W, b)
+        assert set(blas_threads()) == {2}  # the user's setting, unchanged after the calls
+    for a, e in zip([got[0], *got[1]], [expected[0], *expected[1]]):
+        np.testing.assert_allclose(extractdata(a), extractdata(e), rtol=2e-5, atol=1e-5)
+
+
 def test_grouped_equals_split_convolutions():
     X = _x((5, 5, 4, 2))
     W = _rng(1).standard_normal((3, 3, 2, 3, 2))  # 2 groups of 2 channels -> 3 filters each

@@ -72,6 +72,22 @@ def test_activations_on_plain_arrays_and_nan():
     assert float(dl.sigmoid(dlarray(np.array([-800.0]))).item()) == 0.0
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_relu_on_a_large_array_matches_max_and_its_gradient_the_mask(dtype):
+    # Large enough for relu's row-by-row path (several rows and a ragged remainder), with
+    # NaN, -0.0 and +0.0 in the first row and in the remainder.
+    x = np.random.default_rng(1).standard_normal(3 * 4096 + 77).astype(dtype)
+    x[[5, -3]] = np.nan
+    x[[6, -2]] = -0.0
+    x[[7, -1]] = 0.0
+    X = dlarray(x.reshape(-1, 1), "CB")
+    Y = extractdata(dl.relu(X))[:, 0]
+    assert Y.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(Y, np.maximum(x, 0))
+    grad = dl.dlfeval(lambda X: dl.dlgradient(np.sum(dl.relu(X) * 3.0), X), X)
+    np.testing.assert_array_equal(extractdata(grad)[:, 0], np.where(x > 0, 3.0, 0.0))
+
+
 def test_crossentropy_matches_matlab_numeric_example():
     rng = np.random.default_rng(0)
     Y = dl.softmax(dlarray(rng.standard_normal((10, 12)) * 0.01, "CB"))

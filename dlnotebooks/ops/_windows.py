@@ -205,17 +205,22 @@ def cropped(xp, pads, sizes):
     return np.ascontiguousarray(xp[tuple(slice(a, a + n) for n, (a, _) in zip(sizes, pads))])
 
 
-def im2col(x, k, s, d, pads, out):
-    """Window gather: ``x`` (*S, C, M) -> contiguous ``(C, *k, *out, M)``.
+def im2col(x, k, s, d, pads, out, groups=1):
+    """Window gather: ``x`` (*S, C, M) -> contiguous ``(*out, g, *k, C/g, M)``.
 
-    ``cols[c, a.., i.., m] = x_padded[i*s + a*d, c, m]``: one strided view, one copy.
+    ``cols[i.., gi, a.., c, m] = x_padded[i*s + a*d, gi*C/g + c, m]``: one strided view, one
+    copy. Position-major with (C/g, M) innermost: each window row is a contiguous run of
+    C*M values in x, so the copy (and :func:`col2im`'s adds) move long runs, and for every
+    output position i the block ``cols[i]`` is one ``(g, K, M)`` stack of matrices, which
+    is what the per-position matrix products in ``conv.py`` take.
     """
     nd = len(k)
     xp = padded(x, pads)
     st = xp.strides
-    shape = (xp.shape[nd],) + tuple(k) + tuple(out) + (xp.shape[nd + 1],)
-    strides = ((st[nd],) + tuple(st[i] * d[i] for i in range(nd))
-               + tuple(st[i] * s[i] for i in range(nd)) + (st[nd + 1],))
+    cg = xp.shape[nd] // groups
+    shape = tuple(out) + (groups,) + tuple(k) + (cg, xp.shape[nd + 1])
+    strides = (tuple(st[i] * s[i] for i in range(nd)) + (st[nd] * cg,)
+               + tuple(st[i] * d[i] for i in range(nd)) + (st[nd], st[nd + 1]))
     return np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
 
 
@@ -225,16 +230,68 @@ def tap_slices(tap, s, d, out):
                  for a, ss, dd, o in zip(tap, s, d, out))
 
 
+def _tap_range(a, s, d, pb, o, n):
+    """Output positions ``i`` whose tap ``a`` lands inside the unpadded input (size n), and the
+    input slice they land on: ``j = i*s + a*d - pb``."""
+    lo = max(0, -(-(pb - a * d) // s))
+    hi = min(o - 1, (n - 1 + pb - a * d) // s)
+    if hi < lo:
+        return None, None
+    j = lo * s + a * d - pb
+    return slice(lo, hi + 1), slice(j, j + (hi - lo) * s + 1, s)
+
+
+def tap_runs(k, s, d, pads, out, sizes, *, min_saving=0.15, max_classes=64):
+    """Per window dimension, runs ``(i0, i1, a0, a1)``: output positions i0..i1-1 see the taps
+    a0..a1-1 inside the unpadded input (size ``sizes``), the others fall into the padding.
+
+    None when skipping the padding would save less than ``min_saving`` of the products, or
+    would split them into more than ``max_classes`` classes of positions: the border classes
+    take several small matrix products each. Measured: LeNet's "same" 5x5 and 3x3
+    convolutions (8-9% saved) ran slower, the DCGAN generator's 8x8 -> 16x16 layer (12%)
+    broke even, its 4x4 -> 8x8 layer (23%) ran 10-20% faster.
+    """
+    runs, valid, classes = [], 1.0, 1
+    for kk, ss, dd, (pb, _), o, n in zip(k, s, d, pads, out, sizes):
+        dim, count = [], 0
+        for i in range(o):
+            lo = max(0, -(-(pb - i * ss) // dd))
+            hi = min(kk, (n - 1 + pb - i * ss) // dd + 1)
+            lo, hi = (lo, hi) if hi > lo else (0, 0)
+            count += hi - lo
+            if dim and dim[-1][2:] == [lo, hi]:
+                dim[-1][1] = i + 1
+            else:
+                dim.append([i, i + 1, lo, hi])
+        runs.append(tuple(tuple(r) for r in dim))
+        valid *= count / (o * kk)
+        classes *= len(dim)
+    if 1.0 - valid < min_saving or classes > max_classes:
+        return None
+    return tuple(runs)
+
+
 def col2im(cols, k, s, d, pads, out, xshape):
-    """Adjoint of :func:`im2col`: scatter-add ``cols`` (C, *k, *out, M) into ``xshape``."""
+    """Adjoint of :func:`im2col`: scatter-add ``cols`` (*out, g, *k, C/g, M) into ``xshape``.
+
+    One strided add per window tap, straight into the unpadded result (taps that fall in the
+    padding are clipped away), each moving runs of C*M contiguous values.
+    """
     nd = len(k)
-    sizes = xshape[:nd]
-    pshape = tuple(n + a + b for n, (a, b) in zip(sizes, pads)) + tuple(xshape[nd:])
-    xp = np.zeros(pshape, dtype=cols.dtype)
+    groups, cg = cols.shape[nd], cols.shape[-2]
+    x = np.zeros(xshape, dtype=cols.dtype)
+    xg = x.reshape(tuple(xshape[:nd]) + (groups, cg, xshape[nd + 1]))
     for tap in np.ndindex(*k):
-        src = np.moveaxis(cols[(slice(None),) + tap], 0, nd)
-        xp[tap_slices(tap, s, d, out)] += src
-    return cropped(xp, pads, sizes)
+        src, dst = [], []
+        for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, xshape):
+            i, j = _tap_range(a, ss, dd, pb, o, n)
+            if i is None:
+                break
+            src.append(i)
+            dst.append(j)
+        else:
+            xg[tuple(dst)] += cols[tuple(src) + (slice(None),) + tap]
+    return x
 
 
 def vector(func, arg, value, n, dtype=None):

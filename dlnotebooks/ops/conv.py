@@ -4,18 +4,20 @@ A convolution is split into a window gather and a matrix product, each with a ha
 VJP that is itself differentiable, so derivatives of any order work (a WGAN-GP penalty through
 a convolutional critic needs two):
 
-* ``_im2col(x)``            gathers every window: x ``(*S, C, M)`` -> cols ``(C, *k, *S', M)``;
+* ``_im2col(x)``            gathers every window: x ``(*S, C, M)`` -> cols
+  ``(*S', g, *k, C/g, M)``;
   its VJP is ``_col2im`` (scatter-add), whose VJP is ``_im2col`` again;
-* ``_wmul(w, cols, b)``     one matrix product per group, plus the bias; its adjoints
-  ``_wtmul`` (w^T y, in cols) and ``_wgrad`` (y cols^T, in w) are primitives too, and the
-  three are each other's VJPs.
+* ``_wmul(w, cols, b)``     one matrix product per output position and group, plus the bias;
+  its adjoints ``_wtmul`` (w^T y, in cols) and ``_wgrad`` (y cols^T, in w) are primitives
+  too, and the three are each other's VJPs (the products themselves are in ``_convmath.py``).
 
 ``dlconv`` is ``_wmul(w, _im2col(x))``; ``dltranspconv``, the adjoint of a convolution, is
 ``_col2im(w^T x)``. The window matrix stays on the tape, so the weight gradient reuses it
 instead of gathering the windows again. ``_wmul``'s VJP is made once per node for all the
-gradients asked of it, so the output gradient is regrouped once and shared by the weight, input
-and bias gradients (no module-level cache). Weights are stored as ``(groups, F/groups,
-C/groups * prod(k))`` with the inner axis ordered (c, k...), the order of the cols rows.
+gradients asked of it, so the output gradient is viewed as a stack once and shared by the
+weight, input and bias gradients (no module-level cache). Weights are stored as ``(groups, F/groups,
+prod(k) * C/groups)`` with the inner axis ordered (k..., c), the order of a window's values
+in cols (for one group a view of the MATLAB weights, not a copy).
 """
 
 import autograd.numpy as anp
@@ -23,6 +25,7 @@ import numpy as np
 
 from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
+from . import _convmath as cm
 from . import _windows as win
 from ._prims import array_sampler, defvjp, primitive
 from ._registry import Case, OpRecord, register
@@ -35,9 +38,9 @@ def _shape(x):
 
 
 @primitive
-def _im2col(x, geo, out):
+def _im2col(x, geo, out, groups):
     k, s, d, pads = geo
-    return win.im2col(x, k, s, d, pads, out)
+    return win.im2col(x, k, s, d, pads, out, groups)
 
 
 @primitive
@@ -46,71 +49,74 @@ def _col2im(cols, geo, out, xshape):
     return win.col2im(cols, k, s, d, pads, out, tuple(xshape))
 
 
-defvjp(_im2col, lambda ans, x, geo, out: lambda g: _col2im(g, geo, out, _shape(x)))
-defvjp(_col2im, lambda ans, cols, geo, out, xshape: lambda g: _im2col(g, geo, out))
+defvjp(_im2col, lambda ans, x, geo, out, groups: lambda g: _col2im(g, geo, out, _shape(x)))
+defvjp(_col2im, lambda ans, cols, geo, out, xshape:
+       lambda g: _im2col(g, geo, out, _shape(cols)[len(out)]))
 
 
-def _as_groups(y, nd, groups):
-    """Plain NumPy: output-layout array (*S', F, M) -> (groups, F/groups, prod(S')*M)."""
-    ym = np.ascontiguousarray(np.moveaxis(y, nd, 0))
-    return ym.reshape(groups, y.shape[nd] // groups, -1)
-
-
-def _wtmul_grouped(w, ym, cols_shape):
-    return np.matmul(np.swapaxes(w, 1, 2), ym).reshape(cols_shape)
-
-
-def _wgrad_grouped(ym, cols, groups):
-    return np.matmul(ym, np.swapaxes(cols.reshape(groups, -1, ym.shape[2]), 1, 2))
+def _bias_sum(g, nd, bshape):
+    """The bias gradient: g (*S', F, M) summed over all but F, differentiable when traced."""
+    if isbox(g):
+        return anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)), bshape)
+    return cm.bias_grad(np.asarray(g), nd, bshape)
 
 
 @primitive
-def _wmul(w, cols, b, nd):
-    """``w cols`` per group: w (grp, Fg, K), cols (C, *k, *S', M) -> y (*S', F, M), + b (F, 1)."""
-    groups, fg, kk = w.shape
-    out = cols.shape[1 + nd:1 + 2 * nd]
-    m = cols.shape[-1]
-    y = np.matmul(w, cols.reshape(groups, kk, -1))
-    y = np.moveaxis(y.reshape((groups * fg,) + out + (m,)), 0, nd)
-    res = np.empty(out + (groups * fg, m), dtype=y.dtype)
-    if b is None:
-        np.copyto(res, y)
-    else:
-        np.add(y, b.astype(y.dtype, copy=False), out=res)
-    return res
+def _plus_bias(y, b, nd):
+    """y (*S', F, M) + b (F, 1) as a new array (dltranspconv's bias, after the scatter)."""
+    f, m = y.shape[nd], y.shape[nd + 1]
+    row = np.repeat(np.reshape(b, -1), m)  # one (F*M) row: long inner loops, not M-long ones
+    return np.add(np.reshape(y, (-1, f * m)), row).reshape(y.shape)
+
+
+defvjp(_plus_bias, lambda ans, y, b, nd: lambda g: g,
+       lambda ans, y, b, nd: lambda g: _bias_sum(g, nd, _shape(b)))
 
 
 @primitive
-def _wtmul(w, y, nd, cols_shape):
+def _wmul(w, cols, b, nd, runs):
+    """``w cols`` per group: w (grp, Fg, K), cols (*S', g, *k, C/g, M) -> y (*S', F, M), + b.
+
+    ``runs``: the taps in range per position (``_windows.tap_runs``), or None for all.
+    """
+    groups, fg, _ = w.shape
+    y = cm.wmul(w, cols, cm.as_geometry(cols.shape, nd, groups, fg, runs))
+    if b is not None:
+        cm.add_bias(y, b, nd)
+    return y
+
+
+@primitive
+def _wtmul(w, y, nd, cols_shape, runs):
     """``w^T y`` per group (the adjoint of ``_wmul`` in cols): y (*S', F, M) -> cols."""
-    return _wtmul_grouped(w, _as_groups(y, nd, w.shape[0]), cols_shape)
+    groups, fg, _ = w.shape
+    return cm.wtmul(w, y, cm.as_geometry(cols_shape, nd, groups, fg, runs), cols_shape)
 
 
 @primitive
-def _wgrad(y, cols, nd, groups):
-    """``y cols^T`` per group (the adjoint of ``_wmul`` in w) -> (grp, Fg, K)."""
-    return _wgrad_grouped(_as_groups(y, nd, groups), cols, groups)
+def _wgrad(y, cols, nd, groups, runs):
+    """``y cols^T`` per group, summed over positions (the adjoint of ``_wmul`` in w)."""
+    fg = y.shape[nd] // groups
+    return cm.wgrad(y, cols, cm.as_geometry(cols.shape, nd, groups, fg, runs))
 
 
 def _wmul_vjp(argnums, ans, args, kwargs):
     """One VJP for every gradient asked of a ``_wmul`` node (w: 0, cols: 1, b: 2)."""
-    w, cols, b, nd = args
+    w, cols, b, nd, runs = args
     groups, cols_shape = _shape(w)[0], _shape(cols)
 
     def vjp(g):
         if isbox(g) or isbox(w) or isbox(cols):
             # Higher derivatives: the differentiable adjoint primitives.
-            made = {0: lambda: _wgrad(g, cols, nd, groups),
-                    1: lambda: _wtmul(w, g, nd, cols_shape),
-                    2: lambda: anp.reshape(anp.sum(g, axis=tuple(range(nd)) + (nd + 1,)),
-                                           _shape(b))}
+            made = {0: lambda: _wgrad(g, cols, nd, groups, runs),
+                    1: lambda: _wtmul(w, g, nd, cols_shape, runs),
+                    2: lambda: _bias_sum(g, nd, _shape(b))}
             return tuple(made[i]() for i in argnums)
-        # Plain NumPy: the output gradient is regrouped once and shared; it is freed with
-        # this closure, when the backward pass has used the node.
-        ym = _as_groups(g, nd, groups)
-        made = {0: lambda: _wgrad_grouped(ym, cols, groups),
-                1: lambda: _wtmul_grouped(w, ym, cols_shape),
-                2: lambda: np.sum(ym, axis=2).reshape(_shape(b))}
+        # Plain NumPy: the geometry (views, classes of positions) is shared by the gradients.
+        lay = cm.as_geometry(cols_shape, nd, groups, _shape(w)[1], runs)
+        made = {0: lambda: cm.wgrad(g, cols, lay),
+                1: lambda: cm.wtmul(w, g, lay, cols_shape),
+                2: lambda: _bias_sum(g, nd, _shape(b))}
         return tuple(made[i]() for i in argnums)
 
     return vjp
@@ -119,21 +125,23 @@ def _wmul_vjp(argnums, ans, args, kwargs):
 defvjp_argnums(_wmul, _wmul_vjp)
 defvjp(
     _wtmul,
-    lambda ans, w, y, nd, cols_shape: lambda h: _wgrad(y, h, nd, _shape(w)[0]),
-    lambda ans, w, y, nd, cols_shape: lambda h: _wmul(w, h, None, nd),
+    lambda ans, w, y, nd, cols_shape, runs: lambda h: _wgrad(y, h, nd, _shape(w)[0], runs),
+    lambda ans, w, y, nd, cols_shape, runs: lambda h: _wmul(w, h, None, nd, runs),
 )
 defvjp(
     _wgrad,
-    lambda ans, y, cols, nd, groups: lambda e: _wmul(e, cols, None, nd),
-    lambda ans, y, cols, nd, groups: lambda e: _wtmul(e, y, nd, _shape(cols)),
+    lambda ans, y, cols, nd, groups, runs: lambda e: _wmul(e, cols, None, nd, runs),
+    lambda ans, y, cols, nd, groups, runs: lambda e: _wtmul(e, y, nd, _shape(cols), runs),
 )
 
 
 def _conv(x, wm, b, geo):
     k, s, d, pads = geo
     nd = len(k)
-    out = win.out_sizes("dlconv", _shape(x)[:nd], k, s, d, pads)
-    return _wmul(wm, _im2col(x, geo, out), b, nd)
+    sizes = _shape(x)[:nd]
+    out = win.out_sizes("dlconv", sizes, k, s, d, pads)
+    runs = win.tap_runs(k, s, d, pads, out, sizes)
+    return _wmul(wm, _im2col(x, geo, out, _shape(wm)[0]), b, nd, runs)
 
 
 def _transposed(x, wm, geo, yshape):
@@ -142,8 +150,10 @@ def _transposed(x, wm, geo, yshape):
     nd = len(k)
     xs = _shape(x)
     out = xs[:nd]
-    cols_shape = (yshape[nd],) + tuple(k) + tuple(out) + (xs[nd + 1],)
-    return _col2im(_wtmul(wm, x, nd, cols_shape), geo, out, yshape)
+    groups = _shape(wm)[0]
+    cols_shape = tuple(out) + (groups,) + tuple(k) + (yshape[nd] // groups, xs[nd + 1])
+    runs = win.tap_runs(k, s, d, pads, out, yshape[:nd])
+    return _col2im(_wtmul(wm, x, nd, cols_shape, runs), geo, out, yshape)
 
 
 # ---------------------------------------------------------------- padding values
@@ -225,11 +235,15 @@ def _weights(func, weights, weights_format, nd_x_s, transposed):
 
 
 def _internal_weights(w, nd):
-    """MATLAB (*k, A, B, g) -> (g, B, A*prod(k)) with the inner axis ordered (a, k...)."""
+    """MATLAB (*k, A, B, g) -> (g, B, prod(k)*A) with the inner axis ordered (k..., a).
+
+    That is the order of a window's values in cols, and for one group a free view of the
+    MATLAB array (its transpose as a (B, K) matrix), so no weight copy is made per call.
+    """
     shape = _shape(w)
     k = shape[:nd]
     a, b, g = shape[nd:]
-    wm = anp.transpose(w, (nd + 2, nd + 1, nd) + tuple(range(nd)))
+    wm = anp.transpose(w, (nd + 2, nd + 1) + tuple(range(nd)) + (nd,))
     return anp.reshape(wm, (g, b, a * int(np.prod(k)))), tuple(k), a, b, g
 
 
@@ -321,7 +335,8 @@ def dlconv(X, weights, bias, *, stride=1, dilation_factor=1, padding=0, padding_
     Notes
     -----
     The forward gathers all windows with one strided view and one copy (im2col without Python
-    loops over pixels) and contracts them with one matrix product per group. The derivative in
+    loops over pixels) and contracts them with the weights, one matrix product per output
+    position and group (taps that fall into wide padding are skipped). The derivative in
     X is a transposed convolution and the derivative in the weights a correlation of X with
     the output gradient; both are primitives whose own derivatives are convolutions again, so
     second derivatives (``enable_higher_derivatives=True``) work. Linear in X, in the weights
@@ -414,9 +429,9 @@ def dltranspconv(X, weights, bias, *, stride=1, dilation_factor=1, cropping=0,
 
     Notes
     -----
-    Computed as the X-derivative of a convolution: one matrix product, then a scatter-add
-    per filter tap (a loop over the taps, not over pixels). Its derivatives are convolutions,
-    so second derivatives work.
+    Computed as the X-derivative of a convolution: matrix products (one per input position),
+    then a scatter-add per filter tap (a loop over the taps, not over pixels). Its
+    derivatives are convolutions, so second derivatives work.
 
     MATLAB compatibility
     --------------------
@@ -474,7 +489,7 @@ def dltranspconv(X, weights, bias, *, stride=1, dilation_factor=1, cropping=0,
     y = _transposed(x, wm, (k, s, d, crops), out + (num_f, m))
     b = _bias(func, bias, num_f, np.result_type(getval(x)))
     if b is not None:
-        y = y + b
+        y = _plus_bias(y, b, len(k))
     return layout.restore(wl.from_internal(y, out, num_f), layout.fmt)
 
 

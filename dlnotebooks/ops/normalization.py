@@ -3,8 +3,9 @@
 The first four share one primitive, ``_normalize``: subtract the mean and divide by the
 standard deviation over some axes, then scale and shift. Its VJP is written in closed form
 (much faster than letting autograd trace the mean/variance graph). When nothing is traced it
-runs on plain NumPy with cached statistics; under ``enable_higher_derivatives`` the same
-formula runs on autograd.numpy, so it can be differentiated again.
+runs on plain NumPy with cached statistics (``_normstats.py``); under
+``enable_higher_derivatives`` the same formula runs on autograd.numpy, so it can be
+differentiated again.
 """
 
 import math
@@ -16,6 +17,7 @@ from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from ..core import dlarray
 from . import _windows as win
+from ._normstats import _fast_vjp, _row, _rows, _stats, _sum_to
 from ._prims import array_sampler, primitive, sample_array
 from ._registry import Case, OpRecord, register
 
@@ -26,49 +28,6 @@ def _shape(x):
     return np.shape(getval(x))
 
 
-def _kept_block(shape, axes):
-    """(P, K) when the kept axes are adjacent (so x reshapes to (P, K, M) for free), else None."""
-    kept = [i for i in range(len(shape)) if i not in axes]
-    if kept and kept == list(range(kept[0], kept[-1] + 1)):
-        return (int(np.prod(shape[:kept[0]], dtype=np.int64)),
-                int(np.prod(shape[kept[0]:kept[-1] + 1], dtype=np.int64)))
-    return None
-
-
-def _keep_shape(shape, axes):
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
-
-
-def _sum_keep(v, axes, w=None):
-    """Plain NumPy ``sum(v * w)`` (or ``sum(v)``) over ``axes`` with keepdims, no temporaries
-    when the kept axes are adjacent (one einsum pass)."""
-    block = _kept_block(v.shape, axes)
-    if block is None:
-        return np.sum(v if w is None else v * w, axis=axes, keepdims=True)
-    v3 = v.reshape(block + (-1,))
-    total = np.einsum("pkm->k", v3) if w is None else \
-        np.einsum("pkm,pkm->k", v3, w.reshape(block + (-1,)))
-    return total.reshape(_keep_shape(v.shape, axes))
-
-
-def _stats(x, axes, epsilon):
-    """Plain NumPy: (mean, 1/sqrt(var + eps), biased var), each keepdims over ``axes``."""
-    n = int(np.prod([x.shape[i] for i in axes]))
-    mu = (_sum_keep(x, axes) / n).astype(x.dtype, copy=False)
-    d = x - mu
-    var = _sum_keep(d, axes, d) / n
-    inv = 1.0 / np.sqrt(var + epsilon)
-    return mu, inv.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
-
-
-def _sum_to(v, shape):
-    """Sum ``v`` over the axes where ``shape`` has size 1 (autograd-friendly)."""
-    axes = tuple(i for i, (a, b) in enumerate(zip(_shape(v), shape)) if b == 1 and a != 1)
-    if axes:
-        v = anp.sum(v, axis=axes, keepdims=True)
-    return v
-
-
 @primitive
 def _normalize(x, gamma, beta, axes, epsilon, stats):
     """``(x - mean) / sqrt(var + eps) * gamma + beta``, statistics over ``axes`` of x.
@@ -77,9 +36,17 @@ def _normalize(x, gamma, beta, axes, epsilon, stats):
     """
     mu, inv = stats if stats is not None else _stats(x, axes, epsilon)[:2]
     a = gamma * inv
-    y = x * a
-    y += beta - mu * a
-    return y
+    shift = beta - mu * a
+    rows = _rows(x, axes) if np.shape(a) == np.shape(mu) == np.shape(shift) else None
+    if rows is None:
+        y = x * a
+        y += shift
+        return y
+    x2, _, m = rows
+    dtype = np.result_type(x, a)
+    y = np.multiply(x2, _row(a, m, dtype))
+    y += _row(shift, m, dtype)
+    return y.reshape(x.shape)
 
 
 def _normalize_vjp(argnums, ans, args, kwargs):
@@ -107,43 +74,6 @@ def _traced_vjp(argnums, g, x, gamma, beta, axes, epsilon):
         m1 = anp.mean(dxhat, axis=axes, keepdims=True)
         m2 = anp.mean(dxhat * xhat, axis=axes, keepdims=True)
         grads[0] = inv * (dxhat - m1 - xhat * m2)
-    return grads
-
-
-def _fast_vjp(argnums, g, x, gamma, beta, axes, stats):
-    """Plain NumPy closed form with the forward's statistics; few passes over x."""
-    mu, inv = stats
-    n = int(np.prod([x.shape[i] for i in axes]))
-    xhat = x - mu
-    xhat *= inv
-    per_stat = all(np.shape(gamma)[i] == 1 for i in axes)  # gamma constant within a group
-    grads = {}
-    if per_stat:
-        sg = _sum_keep(g, axes)
-        sgx = _sum_keep(g, axes, xhat)
-        grads[1] = _sum_to(sgx, np.shape(gamma))
-        grads[2] = _sum_to(sg, np.shape(beta))
-        if 0 in argnums:
-            a = gamma * inv
-            # dx = a * (g - mean(g) - xhat * mean(g * xhat)), three passes into xhat's buffer
-            np.multiply(xhat, -a * sgx / n, out=xhat)
-            xhat += -a * sg / n
-            xhat += g * a
-            grads[0] = xhat
-        return grads
-    gx = g * xhat
-    grads[1] = _sum_to(gx, np.shape(gamma))
-    grads[2] = _sum_to(g, np.shape(beta))
-    if 0 in argnums:
-        dxhat = g * gamma
-        m1 = _sum_keep(dxhat, axes) / n
-        np.multiply(dxhat, xhat, out=gx)
-        m2 = _sum_keep(gx, axes) / n
-        np.multiply(xhat, m2, out=gx)
-        dxhat -= m1
-        dxhat -= gx
-        dxhat *= inv
-        grads[0] = dxhat
     return grads
 
 
