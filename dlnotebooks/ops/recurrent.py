@@ -1,12 +1,14 @@
 """Recurrent cells over a whole sequence: lstm and gru.
 
-Both are autograd primitives with a hand-written backward pass through time. The forward
-computes the input projection of every time step with one matrix product and then one matrix
-product per step for the recurrence; everything it needs for the backward pass (gate
-activations, cell states) is kept in preallocated batch-major ``(T, N, .)`` arrays, so the
+Both are autograd primitives with a hand-written backward pass through time. Everything the
+backward pass needs (gate activations, cell states) is kept in preallocated arrays, so the
 backward pass is one matrix product plus a few fused elementwise updates per step, and the
 weight gradients are single matrix products over all time steps at the end. Only the
 gradients that are asked for are computed.
+
+lstm is feature-major, one (features, N) block per step, with the whole step in one matrix
+product (see the comment above ``_lstm_perm``); gru is batch-major, ``(T, N, .)``, with the
+input projection of every step in one matrix product before the loop.
 """
 
 import autograd.numpy as anp
@@ -192,21 +194,24 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
         np.multiply(dc, P3[t], out=D3[t])  # dz_i, dz_f, dz_g
         dc *= Fg[t]
         np.matmul(RT, D4[t], out=dh_rec)
-    # (4H, T*N) for the weight gradients: one copy, cheaper than strided writes in the loop.
-    dZ2 = np.empty((4 * H, T, N), dtype=dtype)
-    np.copyto(dZ2, np.transpose(dZ[:, H:], (1, 0, 2)))
-    dZ2 = dZ2.reshape(4 * H, T * N)
-    inv = np.argsort(cache.perm)
-    dW = dR = db = None
+    del P, P2, P3, Dq, D2, D3  # free the factors before the next large buffer (peak memory)
+    dX = dW = dR = db = None
     rows = [r for r, k in ((range(0, F), 3), (range(F, F + H), 4), (range(F + H, F + H + 1), 5))
             if k in need]
+    if not rows and 0 not in need:
+        return dX, dh_rec, dc, dW, dR, db
+    # (4H, T*N) for the weight gradients: one copy, cheaper than strided writes in the loop.
+    dZ2 = np.empty((4 * H, T, N), dtype=dtype)
+    np.copyto(dZ2, np.transpose(D4, (1, 0, 2)))
+    del dZ, D4
+    dZ2 = dZ2.reshape(4 * H, T * N)
+    inv = np.argsort(cache.perm)
     if rows:  # one product for the contiguous range of XH rows that covers what is needed
         lo, hi = rows[0].start, rows[-1].stop
         dWRb = dZ2 @ XH[lo:hi, :T].reshape(hi - lo, T * N).T  # column j: XH row lo + j
         dW = dWRb[inv, :F] if 3 in need else None
         dR = dWRb[inv, F - lo:F + H - lo] if 4 in need else None
         db = dWRb[inv, F + H - lo] if 5 in need else None
-    dX = None
     if 0 in need:
         # (T*N, 4H) @ (4H, F) is the faster shape; (T, N, F) -> (F, N, T) is a view.
         dX = np.transpose((dZ2.T @ WRb[:, :F]).reshape(T, N, F), (2, 1, 0))
@@ -286,11 +291,12 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
 
     Notes
     -----
-    Cost: one matrix product for the input projection of all steps, one (4H, H) x (H, N)
-    product per step, and a hand-written backward pass through time with one product per step.
-    All four gates take one ``exp`` per element: ``σ(z) = 1 / (1 + e^{-z})`` and
-    ``tanh(z) = 2σ(2z) − 1`` (overflow of ``e^{-z}`` correctly gives 0). Activations of every
-    step are stored for the backward pass: memory grows as ``4 H N T``.
+    Cost: one (4H, C+H+1) x (C+H+1, N) matrix product per step (``[W R b] @ [x; h; 1]``,
+    the input projection and the bias included), and a hand-written backward pass through
+    time with one (H, 4H) x (4H, N) product per step; the weight gradients and the gradient of
+    X are one product each over all steps. All four gates take one ``tanh`` per element:
+    ``σ(z) = (1 + tanh(z/2)) / 2``. Activations of every step are stored for the backward
+    pass: memory grows as ``6 H N T``.
 
     MATLAB compatibility
     --------------------
