@@ -177,35 +177,32 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
     P = _lstm_factors(cache)
     RT = np.ascontiguousarray(WRb[:, F:F + H].T)
     gY = np.broadcast_to(np.asarray(gY, dtype=dtype), (T, H, N))
-    # Per step rows q, o, i, f, g, contiguous: q = dh * Q is scratch, o..g are the gradients
-    # of the pre-activations.
-    dZ = np.empty((T, 5 * H, N), dtype=dtype)
+    # Gradients of the pre-activations o, i, f, g as (4H, T, N), so that (4H, T*N) for the
+    # weight gradients is a view; each step writes its (4H, N) block in place (measured as
+    # fast as contiguous blocks plus one transposing copy, and it needs no second buffer).
+    dZ = np.empty((4 * H, T, N), dtype=dtype)
     dh = np.empty((H, N), dtype=dtype)
+    q = np.empty((H, N), dtype=dtype)
     dh_rec = np.array(_state_cols(ghT, H, N, dtype))
     dc = np.array(_state_cols(gcT, H, N, dtype))
     # Views along t made once (see _lstm_forward).
-    P2, P3, Fg = P[:, :2], P[:, 2:], Gt[:, 2 * H:3 * H]
-    Dq, D2, D3, D4 = (dZ[:, :H], dZ[:, :2 * H].reshape(T, 2, H, N),
-                      dZ[:, 2 * H:].reshape(T, 3, H, N), dZ[:, H:])
+    PQ, PO, P3, Fg = P[:, 0], P[:, 1], P[:, 2:], Gt[:, 2 * H:3 * H]
+    Dt = np.transpose(dZ, (1, 0, 2))
+    Do, D3 = Dt[:, :H], Dt[:, H:].reshape(T, 3, H, N)
     for t in range(T - 1, -1, -1):
         np.add(dh_rec, gY[t], out=dh)
-        np.multiply(dh, P2[t], out=D2[t])  # q = dh * Q and dz_o
-        dc += Dq[t]
+        np.multiply(dh, PO[t], out=Do[t])  # dz_o
+        np.multiply(dh, PQ[t], out=q)
+        dc += q
         np.multiply(dc, P3[t], out=D3[t])  # dz_i, dz_f, dz_g
         dc *= Fg[t]
-        np.matmul(RT, D4[t], out=dh_rec)
-    del P, P2, P3, Dq, D2, D3  # free the factors before the next large buffer (peak memory)
+        np.matmul(RT, Dt[t], out=dh_rec)
+    del P, PQ, PO, P3  # free the factors before the weight gradients (peak memory)
+    dZ2 = dZ.reshape(4 * H, T * N)
+    inv = np.argsort(cache.perm)
     dX = dW = dR = db = None
     rows = [r for r, k in ((range(0, F), 3), (range(F, F + H), 4), (range(F + H, F + H + 1), 5))
             if k in need]
-    if not rows and 0 not in need:
-        return dX, dh_rec, dc, dW, dR, db
-    # (4H, T*N) for the weight gradients: one copy, cheaper than strided writes in the loop.
-    dZ2 = np.empty((4 * H, T, N), dtype=dtype)
-    np.copyto(dZ2, np.transpose(D4, (1, 0, 2)))
-    del dZ, D4
-    dZ2 = dZ2.reshape(4 * H, T * N)
-    inv = np.argsort(cache.perm)
     if rows:  # one product for the contiguous range of XH rows that covers what is needed
         lo, hi = rows[0].start, rows[-1].stop
         dWRb = dZ2 @ XH[lo:hi, :T].reshape(hi - lo, T * N).T  # column j: XH row lo + j
