@@ -187,8 +187,8 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
     dc = np.array(_state_cols(gcT, H, N, dtype))
     # Views along t made once (see _lstm_forward).
     PQ, PO, P3, Fg = P[:, 0], P[:, 1], P[:, 2:], Gt[:, 2 * H:3 * H]
-    Dt = np.transpose(dZ, (1, 0, 2))
-    Do, D3 = Dt[:, :H], Dt[:, H:].reshape(T, 3, H, N)
+    Dt = np.transpose(dZ, (1, 0, 2))  # (T, 4H, N) view
+    Do, D3 = Dt[:, :H], np.transpose(dZ[H:].reshape(3, H, T, N), (2, 0, 1, 3))
     for t in range(T - 1, -1, -1):
         np.add(dh_rec, gY[t], out=dh)
         np.multiply(dh, PO[t], out=Do[t])  # dz_o
