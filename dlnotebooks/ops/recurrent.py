@@ -300,7 +300,7 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
     time with one (H, 4H) x (4H, N) product per step; the weight gradients and the gradient of
     X are one product each over all steps. All four gates take one ``tanh`` per element:
     ``σ(z) = (1 + tanh(z/2)) / 2``. Activations of every step are stored for the backward
-    pass: memory grows as ``6 H N T``.
+    pass: memory grows as ``(C + 7H) N T`` numbers.
 
     MATLAB compatibility
     --------------------
