@@ -103,6 +103,67 @@ def test_large_inputs_do_not_overflow():
     assert np.all(np.isfinite(extractdata(Y)))
 
 
+@pytest.mark.parametrize("wrt", [(0,), (3,), (4,), (5,), (3, 5), (1, 2), (0, 4, 5)])
+def test_lstm_gradient_of_any_subset_equals_the_full_gradient(wrt):
+    # lstm computes only the gradients that are asked for; each must match the full set.
+    rng = np.random.default_rng(11)
+    C, H, N, T = 3, 4, 2, 5
+    W, R, b = _lstm_params(rng, C, H)
+    args = [dlarray(rng.standard_normal((C, N, T)), "CBT"), dlarray(rng.standard_normal((H, N))),
+            dlarray(rng.standard_normal((H, 1))), dlarray(W), dlarray(R), dlarray(b)]
+    weights = rng.standard_normal((H, N, T))
+
+    def grads(which, *a):
+        Y, h, c = dl.lstm(*a)
+        loss = np.sum(Y * weights) + np.sum(h * h) + np.sum(c)
+        return dlgradient(loss, *[a[i] for i in which])
+
+    full = dlfeval(lambda *a: grads(range(6), *a), *args)
+    part = dlfeval(lambda *a: grads(wrt, *a), *args)
+    part = part if isinstance(part, tuple) else (part,)
+    for g, i in zip(part, wrt):
+        assert g.shape == args[i].shape
+        np.testing.assert_allclose(extractdata(g), extractdata(full[i]), rtol=1e-12,
+                                   atol=1e-12)
+
+
+@pytest.mark.parametrize("options", [{}, {"state_activation_function": "softsign",
+                                      "gate_activation_function": "hard-sigmoid"}])
+def test_long_lstm_sequence_equals_chained_single_steps(options):
+    # A sequence longer than the backward pass's blocks of steps, against lstm applied one
+    # step at a time: the same outputs and the same gradients.
+    rng = np.random.default_rng(12)
+    C, H, N, T = 3, 4, 2, 19
+    W, R, b = (dlarray(p) for p in _lstm_params(rng, C, H))
+    h0, c0 = dlarray(rng.standard_normal((H, N))), dlarray(rng.standard_normal((H, 1)))
+    xs = [rng.standard_normal((C, N)) for _ in range(T)]
+    weights = rng.standard_normal((H, N, T))
+
+    def full(W, R, b, h0, c0, X):
+        Y, h, c = dl.lstm(X, h0, c0, W, R, b, **options)
+        loss = np.sum(Y * weights) + np.sum(h * c)
+        return Y, dlgradient(loss, W, R, b, h0, c0, X)
+
+    def chained(W, R, b, h0, c0, *steps):
+        h, c, ys, loss = h0, c0, [], 0
+        for t, x in enumerate(steps):
+            y, h, c = dl.lstm(x, h, c, W, R, b, **options)
+            ys.append(extractdata(y))
+            loss = loss + np.sum(y * weights[:, :, t])
+        loss = loss + np.sum(h * c)
+        return np.stack(ys, axis=2), dlgradient(loss, W, R, b, h0, c0, *steps)
+
+    Y, g_full = dlfeval(full, W, R, b, h0, c0, dlarray(np.stack(xs, axis=2), "CBT"))
+    Y_steps, g_steps = dlfeval(chained, W, R, b, h0, c0, *(dlarray(x, "CB") for x in xs))
+    np.testing.assert_allclose(extractdata(Y), Y_steps, rtol=1e-12, atol=1e-12)
+    for a, e in zip(g_full[:5], g_steps[:5]):
+        np.testing.assert_allclose(extractdata(a), extractdata(e), rtol=1e-10, atol=1e-12)
+    gX = extractdata(g_full[5])
+    for t in range(T):
+        np.testing.assert_allclose(gX[:, :, t], extractdata(g_steps[5 + t]), rtol=1e-10,
+                                   atol=1e-12)
+
+
 @pytest.mark.parametrize("mode", ["after-multiplication", "before-multiplication",
                                   "recurrent-bias-after-multiplication"])
 def test_gru_one_step_formulas(mode):

@@ -1,14 +1,17 @@
 """Recurrent cells over a whole sequence: lstm and gru.
 
-Both are autograd primitives with a hand-written backward pass through time. The forward
-computes the input projection of every time step with one matrix product and then one matrix
-product per step for the recurrence; everything it needs for the backward pass (gate
-activations, cell states) is kept in preallocated batch-major ``(T, N, .)`` arrays, so the
+Both are autograd primitives with a hand-written backward pass through time. Everything the
+backward pass needs (gate activations, cell states) is kept in preallocated arrays, so the
 backward pass is one matrix product plus a few fused elementwise updates per step, and the
 weight gradients are single matrix products over all time steps at the end. Only the
 gradients that are asked for are computed.
+
+lstm is feature-major, one (features, N) block per step, with the whole step in one matrix
+product (see the comment above ``_lstm_perm``); gru is batch-major, ``(T, N, .)``, with the
+input projection of every step in one matrix product before the loop.
 """
 
+import autograd.numpy as anp
 import numpy as np
 
 from .._autograd import defvjp_argnums, getval
@@ -25,153 +28,198 @@ __all__ = ["lstm", "gru"]
 
 # ---------------------------------------------------------------- lstm
 
-# Internal gate order: o, i, f, g (sigmoid columns first, contiguous). MATLAB's is i, f, g, o.
-# Internally every sequence is batch-major, (T, N, features): the feature axis is the long,
-# contiguous one, so the elementwise work runs over long rows and the weight gradients are
-# plain matrix products over the (T*N, .) views, without copies.
+# Internal gate order: o, i, f, g (sigmoid rows first, contiguous). MATLAB's is i, f, g, o.
+# Internally everything is feature-major, one (features, N) block per time step: the
+# recurrent product is then (4H, F+H+1) @ (F+H+1, N), the fast shape for BLAS, and every
+# elementwise pass of a step runs over one contiguous block. The inputs and hidden states
+# share one buffer XH of shape (F+H+1, T+1, N): rows x_t, h_t and a row of ones, so each step
+# is ONE matrix product [W R b] @ [x_t; h_t; 1] (the bias rides along for free), and merging
+# the t and n axes is a view, so the weight gradients of all steps are one matrix product.
 def _lstm_perm(H):
     return np.concatenate([np.arange(3 * H, 4 * H), np.arange(0, 3 * H)])
 
 
-def _batch_major(X3, dtype):
-    """(F, N, T) -> contiguous (T, N, F)."""
-    return np.ascontiguousarray(np.transpose(X3, (2, 1, 0)), dtype=dtype)
-
-
-def _state_rows(S, H, N, dtype):
-    """(H, N) or (H, 1) state -> (N, H)."""
-    return np.broadcast_to(np.asarray(S, dtype=dtype).T, (N, H))
+def _state_cols(S, H, N, dtype):
+    """(H, N) or (H, 1) state -> (H, N)."""
+    return np.broadcast_to(np.asarray(S, dtype=dtype), (H, N))
 
 
 class _LSTMCache:
-    __slots__ = ("X", "W", "R", "A", "Cs", "TC", "Hs", "perm", "outputs", "dgate", "dstate")
+    __slots__ = ("WRb", "XH", "Gt", "TC", "perm", "outputs", "dgate", "dstate")
+
+
+def _lstm_setup(X3, H0, C0, W, R, b):
+    """Buffers shared by both forward forms.
+
+    WRb (4H, F+H+1): [W R b] with gate rows o, i, f, g. XH: see above. Gt (T+1, 5H, N): per
+    step the gate activations o, i, f, g and then the previous cell state c_{t-1}, so that
+    [i; f] * [g; c_{t-1}] is one product (Gt[T] holds only the final cell state). TC (T, H, N):
+    tanh (the state activation) of each new cell state.
+    """
+    F, N, T = X3.shape
+    H = R.shape[1]
+    dtype = np.result_type(X3, W, R, b, H0, C0)
+    perm = _lstm_perm(H)
+    WRb = np.empty((4 * H, F + H + 1), dtype=dtype)
+    for rows, src in ((slice(0, H), slice(3 * H, 4 * H)), (slice(H, 4 * H), slice(0, 3 * H))):
+        WRb[rows, :F] = W[src]  # slices, not W[perm]: plain copies are faster
+        WRb[rows, F:F + H] = R[src]
+        WRb[rows, F + H] = b[src]
+    XH = np.empty((F + H + 1, T + 1, N), dtype=dtype)
+    XH[:F, :T] = np.transpose(X3, (0, 2, 1))
+    XH[:F, T] = 0  # never read; keeps the buffer free of garbage
+    XH[F:F + H, 0] = _state_cols(H0, H, N, dtype)
+    XH[F + H] = 1
+    Gt = np.empty((T + 1, 5 * H, N), dtype=dtype)
+    Gt[0, 4 * H:] = _state_cols(C0, H, N, dtype)
+    Gt[T, :4 * H] = 0  # never read
+    cache = _LSTMCache()
+    cache.WRb, cache.XH, cache.Gt, cache.perm = WRb, XH, Gt, perm
+    cache.TC = np.empty((T, H, N), dtype=dtype)
+    return cache
+
+
+def _lstm_finish(cache, F, H, T):
+    XH, Gt = cache.XH, cache.Gt
+    # Views, no copies: Y as (T, H, N) (lstm turns it to (H, N, T); autograd then hands the
+    # backward pass its gradient laid out step by step) and the last states.
+    cache.outputs = (np.transpose(XH[F:F + H, 1:], (1, 0, 2)), XH[F:F + H, T],
+                     Gt[T, 4 * H:])
+    return cache
 
 
 def _lstm_forward(X3, H0, C0, W, R, b):
     """Forward pass on raw arrays; returns a cache with the outputs and what backward needs."""
     F, N, T = X3.shape
     H = R.shape[1]
-    dtype = np.result_type(X3, W, R, b, H0, C0)
-    perm = _lstm_perm(H)
-    # One exp per gate element: sigmoid(z) = 1 / (1 + exp(-z)) and tanh(z) = 2 sigmoid(2z) - 1.
-    # The factors -1 (sigmoid columns) and -2 (g columns) are folded into copies of the weights,
-    # so each step is: matmul, add, exp, add, reciprocal, and a rescale of the g columns.
-    scale = np.full(4 * H, -1.0, dtype=dtype)
-    scale[3 * H:] = -2.0
-    WsT = np.ascontiguousarray(W[perm].T * scale, dtype=dtype)  # (F, 4H)
-    RsT = np.ascontiguousarray(R[perm].T * scale, dtype=dtype)  # (H, 4H)
-    bs = (b[perm] * scale).astype(dtype, copy=False)
-    Xb = _batch_major(X3, dtype)  # (T, N, F)
-    A = np.matmul(Xb.reshape(T * N, F), WsT).reshape(T, N, 4 * H)  # every step at once
-    A += bs
-    Hs = np.empty((T + 1, N, H), dtype=dtype)
-    Cs = np.empty((T + 1, N, H), dtype=dtype)
-    TC = np.empty((T, N, H), dtype=dtype)
-    Hs[0] = _state_rows(H0, H, N, dtype)
-    Cs[0] = _state_rows(C0, H, N, dtype)
-    tmp = np.empty((N, 4 * H), dtype=dtype)
-    ig = np.empty((N, H), dtype=dtype)
-    with np.errstate(over="ignore"):  # exp(-z) = inf for very negative z gives sigmoid 0
-        for t in range(T):
-            z = A[t]
-            np.matmul(Hs[t], RsT, out=tmp)
-            z += tmp
-            np.exp(z, out=z)
-            z += 1
-            np.reciprocal(z, out=z)
-            g = z[:, 3 * H:]
-            g *= 2
-            g -= 1
-            o, i, f = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H]
-            c = Cs[t + 1]
-            np.multiply(f, Cs[t], out=c)
-            np.multiply(i, g, out=ig)
-            c += ig
-            np.tanh(c, out=TC[t])
-            np.multiply(o, TC[t], out=Hs[t + 1])
-    cache = _LSTMCache()
-    cache.X, cache.W, cache.R = Xb, np.asarray(W[perm], dtype=dtype), \
-        np.asarray(R[perm], dtype=dtype)
-    cache.A, cache.Cs, cache.TC, cache.Hs, cache.perm = A, Cs, TC, Hs, perm
-    cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T, Cs[T].T)
-    cache.dgate, cache.dstate = _GATE_ACTS["sigmoid"][1], _STATE_ACTS["tanh"][1]
-    return cache
+    cache = _lstm_setup(X3, H0, C0, W, R, b)
+    XH, Gt, TC = cache.XH, cache.Gt, cache.TC
+    # One tanh per gate element: sigmoid(z) = (1 + tanh(z / 2)) / 2. The factor 1/2 of the
+    # sigmoid rows is folded into a copy of [W R b] (exact: a power of two).
+    WRs = cache.WRb.copy()
+    WRs[:3 * H] *= 0.5
+    prod = np.empty((2 * H, N), dtype=Gt.dtype)
+    ig, fc = prod[:H], prod[H:]
+    # Views along t made once: indexing them per step is cheaper than slicing per step.
+    XHt, Hn = np.transpose(XH, (1, 0, 2)), np.transpose(XH[F:F + H], (1, 0, 2))
+    A, S, IF, GC, O, Cn = (Gt[:, :4 * H], Gt[:, :3 * H], Gt[:, H:3 * H], Gt[:, 3 * H:],
+                           Gt[:, :H], Gt[:, 4 * H:])
+    for t in range(T):
+        a, s, tc = A[t], S[t], TC[t]
+        np.matmul(WRs, XHt[t], out=a)
+        np.tanh(a, out=a)
+        s *= 0.5
+        s += 0.5
+        np.multiply(IF[t], GC[t], out=prod)  # [i; f] * [g; c_{t-1}]
+        np.add(ig, fc, out=Cn[t + 1])
+        np.tanh(Cn[t + 1], out=tc)
+        np.multiply(O[t], tc, out=Hn[t + 1])
+    cache.dgate = cache.dstate = None  # sigmoid and tanh: derivatives computed in place
+    return _lstm_finish(cache, F, H, T)
 
 
 def _lstm_forward_general(X3, H0, C0, W, R, b, state, gate):
     """Forward pass for any state/gate activation: the plain form of ``_lstm_forward``.
 
-    The same cache layout (gate columns o, i, f, g; batch-major), so the same backward pass
-    serves both, with the activations' derivatives taken from the cache.
+    The same cache layout, so the same backward pass serves both, with the activations'
+    derivatives taken from the cache.
     """
     F, N, T = X3.shape
     H = R.shape[1]
-    dtype = np.result_type(X3, W, R, b, H0, C0)
-    perm = _lstm_perm(H)
     f_gate, f_state = _GATE_ACTS[gate][0], _STATE_ACTS[state][0]
-    Wp, Rp = np.asarray(W[perm], dtype=dtype), np.asarray(R[perm], dtype=dtype)
-    Xb = _batch_major(X3, dtype)
-    A = np.matmul(Xb.reshape(T * N, F), Wp.T).reshape(T, N, 4 * H)
-    A += b[perm].astype(dtype, copy=False)
-    Hs = np.empty((T + 1, N, H), dtype=dtype)
-    Cs = np.empty((T + 1, N, H), dtype=dtype)
-    TC = np.empty((T, N, H), dtype=dtype)
-    Hs[0] = _state_rows(H0, H, N, dtype)
-    Cs[0] = _state_rows(C0, H, N, dtype)
+    cache = _lstm_setup(X3, H0, C0, W, R, b)
+    XH, Gt, TC, WRb = cache.XH, cache.Gt, cache.TC, cache.WRb
     for t in range(T):
-        z = A[t]
-        z += Hs[t] @ Rp.T
-        z[:, :3 * H] = f_gate(z[:, :3 * H])
-        z[:, 3 * H:] = f_state(z[:, 3 * H:])
-        o, i, f, g = z[:, :H], z[:, H:2 * H], z[:, 2 * H:3 * H], z[:, 3 * H:]
-        Cs[t + 1] = f * Cs[t] + i * g
-        TC[t] = f_state(Cs[t + 1])
-        Hs[t + 1] = o * TC[t]
-    cache = _LSTMCache()
-    cache.X, cache.W, cache.R = Xb, Wp, Rp
-    cache.A, cache.Cs, cache.TC, cache.Hs, cache.perm = A, Cs, TC, Hs, perm
-    cache.outputs = (np.transpose(Hs[1:], (2, 1, 0)), Hs[T].T, Cs[T].T)
+        z = WRb @ XH[:, t]
+        Gt[t, :3 * H] = f_gate(z[:3 * H])
+        Gt[t, 3 * H:4 * H] = f_state(z[3 * H:])
+        o, i, f, g, c = (Gt[t, k * H:(k + 1) * H] for k in range(5))
+        Gt[t + 1, 4 * H:] = f * c + i * g
+        TC[t] = f_state(Gt[t + 1, 4 * H:])
+        XH[F:F + H, t + 1] = o * TC[t]
     cache.dgate, cache.dstate = _GATE_ACTS[gate][1], _STATE_ACTS[state][1]
-    return cache
+    return _lstm_finish(cache, F, H, T)
+
+
+_FACTOR_STEPS = 8  # steps per block of backward factors: the block stays in cache for the loop
+
+
+def _lstm_factors(cache, t0, t1, P):
+    """What the backward pass needs that does not depend on the incoming gradient, for steps
+    t0..t1-1 at once, into P[:t1-t0] of shape (., 5, H, N): blocks Q, P_o, P_i, P_f, P_g with
+    dc += dh * Q, dz_o = dh * P_o and dz_{i,f,g} = dc * P_{i,f,g}."""
+    Gt, TC = cache.Gt[t0:t1], cache.TC[t0:t1]
+    n, H, N = TC.shape
+    G5 = Gt.reshape(n, 5, H, N)  # o, i, f, g, c_{t-1}
+    S, O, I, G = G5[:, :3], G5[:, 0], G5[:, 1], G5[:, 3]
+    P = P[:n]
+    if cache.dgate is None:  # sigmoid gates, tanh state: y(1 - y) and 1 - y^2, in place
+        np.multiply(TC, TC, out=P[:, 0])
+        np.subtract(1, P[:, 0], out=P[:, 0])
+        np.subtract(1, S, out=P[:, 1:4])
+        P[:, 1:4] *= S
+        np.multiply(G, G, out=P[:, 4])
+        np.subtract(1, P[:, 4], out=P[:, 4])
+    else:
+        P[:, 0] = cache.dstate(TC)
+        P[:, 1:4] = cache.dgate(S)
+        P[:, 4] = cache.dstate(G)
+    P[:, 0] *= O
+    P[:, 1] *= TC
+    P[:, 2:4] *= G5[:, 3:5]  # P_i *= g, P_f *= c_{t-1}
+    P[:, 4] *= I
 
 
 def _lstm_backward(cache, gY, ghT, gcT, need):
-    A, Cs, TC, Hs, R = cache.A, cache.Cs, cache.TC, cache.Hs, cache.R
-    T, N, H4 = A.shape
-    H = H4 // 4
-    F = cache.X.shape[2]
-    dtype = A.dtype
-    O, I, Fg, G = A[..., :H], A[..., H:2 * H], A[..., 2 * H:3 * H], A[..., 3 * H:]
-    # Everything that does not depend on the incoming gradient, for all steps at once.
-    dgate, dstate = cache.dgate, cache.dstate
-    P_o = TC * dgate(O)
-    Q = O * dstate(TC)
-    P = np.empty((T, N, 3, H), dtype=dtype)
-    np.multiply(G, dgate(I), out=P[:, :, 0])
-    np.multiply(Cs[:-1], dgate(Fg), out=P[:, :, 1])
-    np.multiply(I, dstate(G), out=P[:, :, 2])
-    gYb = np.transpose(np.asarray(gY, dtype=dtype), (2, 1, 0))  # (T, N, H) view
-    dZ = np.empty((T, N, H4), dtype=dtype)
-    dh = np.empty((N, H), dtype=dtype)
-    dh_rec = np.array(np.broadcast_to(np.asarray(ghT, dtype=dtype), (H, N)).T)
-    dc = np.array(np.broadcast_to(np.asarray(gcT, dtype=dtype), (H, N)).T)
-    tmp = np.empty((N, H), dtype=dtype)
-    for t in range(T - 1, -1, -1):
-        np.add(gYb[t], dh_rec, out=dh)
-        dz = dZ[t]
-        np.multiply(dh, P_o[t], out=dz[:, :H])
-        np.multiply(dh, Q[t], out=tmp)
-        dc += tmp
-        np.multiply(dc[:, None, :], P[t], out=dz[:, H:].reshape(N, 3, H))
-        dc *= Fg[t]
-        np.matmul(dz, R, out=dh_rec)
+    """gY: (T, H, N), the gradient of the (T, H, N) output view; ghT, gcT: (H, N)."""
+    WRb, XH, Gt, TC = cache.WRb, cache.XH, cache.Gt, cache.TC
+    T, H, N = TC.shape
+    F = XH.shape[0] - H - 1
+    dtype = Gt.dtype
+    RT = np.ascontiguousarray(WRb[:, F:F + H].T)
+    gY = np.broadcast_to(np.asarray(gY, dtype=dtype), (T, H, N))
+    # Gradients of the pre-activations o, i, f, g as (4H, T, N), so that (4H, T*N) for the
+    # weight gradients is a view; each step writes its (4H, N) block in place (measured as
+    # fast as contiguous blocks plus one transposing copy, and it needs no second buffer).
+    dZ = np.empty((4 * H, T, N), dtype=dtype)
+    dh = np.empty((H, N), dtype=dtype)
+    q = np.empty((H, N), dtype=dtype)
+    dh_rec = np.array(_state_cols(ghT, H, N, dtype))
+    dc = np.array(_state_cols(gcT, H, N, dtype))
+    # The factors come in blocks of steps, computed just before the loop reaches them (a
+    # little faster than all at once, and 5 H N T fewer numbers in memory).
+    P = np.empty((min(T, _FACTOR_STEPS), 5, H, N), dtype=dtype)
+    # Views made once (see _lstm_forward).
+    PQ, PO, P3, Fg = P[:, 0], P[:, 1], P[:, 2:], Gt[:, 2 * H:3 * H]
+    Dt = np.transpose(dZ, (1, 0, 2))  # (T, 4H, N) view
+    Do, D3 = Dt[:, :H], np.transpose(dZ[H:].reshape(3, H, T, N), (2, 0, 1, 3))
+    for t1 in range(T, 0, -_FACTOR_STEPS):
+        t0 = max(t1 - _FACTOR_STEPS, 0)
+        _lstm_factors(cache, t0, t1, P)
+        for t in range(t1 - 1, t0 - 1, -1):
+            k = t - t0
+            np.add(dh_rec, gY[t], out=dh)
+            np.multiply(dh, PO[k], out=Do[t])  # dz_o
+            np.multiply(dh, PQ[k], out=q)
+            dc += q
+            np.multiply(dc, P3[k], out=D3[t])  # dz_i, dz_f, dz_g
+            dc *= Fg[t]
+            np.matmul(RT, Dt[t], out=dh_rec)
+    dZ2 = dZ.reshape(4 * H, T * N)
     inv = np.argsort(cache.perm)
-    dZ2 = dZ.reshape(T * N, H4)
-    dW = (dZ2.T @ cache.X.reshape(T * N, F))[inv] if 3 in need else None
-    dR = (dZ2.T @ Hs[:-1].reshape(T * N, H))[inv] if 4 in need else None
-    db = dZ2.sum(axis=0)[inv] if 5 in need else None
-    dX = np.transpose((dZ2 @ cache.W).reshape(T, N, F), (2, 1, 0)) if 0 in need else None
-    return dX, dh_rec.T, dc.T, dW, dR, db
+    dX = dW = dR = db = None
+    rows = [r for r, k in ((range(0, F), 3), (range(F, F + H), 4), (range(F + H, F + H + 1), 5))
+            if k in need]
+    if rows:  # one product for the contiguous range of XH rows that covers what is needed
+        lo, hi = rows[0].start, rows[-1].stop
+        dWRb = dZ2 @ XH[lo:hi, :T].reshape(hi - lo, T * N).T  # column j: XH row lo + j
+        dW = dWRb[inv, :F] if 3 in need else None
+        dR = dWRb[inv, F - lo:F + H - lo] if 4 in need else None
+        db = dWRb[inv, F + H - lo] if 5 in need else None
+    if 0 in need:
+        # (T*N, 4H) @ (4H, F) is the faster shape; (T, N, F) -> (F, N, T) is a view.
+        dX = np.transpose((dZ2.T @ WRb[:, :F]).reshape(T, N, F), (2, 1, 0))
+    return dX, dh_rec, dc, dW, dR, db
 
 
 @primitive
@@ -247,11 +295,12 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
 
     Notes
     -----
-    Cost: one matrix product for the input projection of all steps, one (4H, H) x (H, N)
-    product per step, and a hand-written backward pass through time with one product per step.
-    All four gates take one ``exp`` per element: ``σ(z) = 1 / (1 + e^{-z})`` and
-    ``tanh(z) = 2σ(2z) − 1`` (overflow of ``e^{-z}`` correctly gives 0). Activations of every
-    step are stored for the backward pass: memory grows as ``4 H N T``.
+    Cost: one (4H, C+H+1) x (C+H+1, N) matrix product per step (``[W R b] @ [x; h; 1]``,
+    the input projection and the bias included), and a hand-written backward pass through
+    time with one (H, 4H) x (4H, N) product per step; the weight gradients and the gradient of
+    X are one product each over all steps. All four gates take one ``tanh`` per element:
+    ``σ(z) = (1 + tanh(z/2)) / 2``. Activations of every step are stored for the backward
+    pass: memory grows as ``(C + 7H) N T`` numbers.
 
     MATLAB compatibility
     --------------------
@@ -294,7 +343,7 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
     else:
         cache = _lstm_forward_general(*raw, state, gate)
     out = _lstm_core(X3, h0, c0, W, R, b, cache)
-    Y = _drop_missing(out[0], layout.fmt)
+    Y = _drop_missing(anp.transpose(out[0], (1, 2, 0)), layout.fmt)
     return layout.restore(Y, out_fmt), _state(layout, out[1]), _state(layout, out[2])
 
 
@@ -335,6 +384,16 @@ register(OpRecord("lstm", lstm, _lstm_reference, _sample_recurrent(4, _lstm_extr
 
 
 # ---------------------------------------------------------------- gru
+
+def _batch_major(X3, dtype):
+    """(F, N, T) -> contiguous (T, N, F)."""
+    return np.ascontiguousarray(np.transpose(X3, (2, 1, 0)), dtype=dtype)
+
+
+def _state_rows(S, H, N, dtype):
+    """(H, N) or (H, 1) state -> (N, H)."""
+    return np.broadcast_to(np.asarray(S, dtype=dtype).T, (N, H))
+
 
 _GRU_MODES = ("after-multiplication", "before-multiplication",
               "recurrent-bias-after-multiplication")
