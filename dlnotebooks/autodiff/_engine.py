@@ -280,6 +280,41 @@ def _leaf_box(x, level, path):
     return data
 
 
+# Fused VJPs: _fused_vjps[child][parent] = make, for a primitive ``child`` applied to the output
+# of a primitive ``parent``; see defvjp_fused.
+_fused_vjps = {}
+
+
+def defvjp_fused(child, parent, make):
+    """Let the backward pass go from ``child(parent(x), ...)`` straight to x.
+
+    ``make(child_node, parent_node)`` returns ``vjp(g)``: for the gradient g of child's output,
+    the gradients with respect to parent's traced arguments, in order (as parent's own VJP
+    would give them from child's). It may return None when the pair does not qualify. The
+    backward pass uses it only where it equals the chain rule through both: parent's output
+    is used by child alone on the way to y (once), and it is not itself differentiated with
+    respect to. Then parent's VJP is never evaluated. (softmax then ctc is one such pair.)
+    """
+    _fused_vjps.setdefault(child, {})[parent] = make
+
+
+def _fused_vjp(node, targets, order, needed, uses):
+    """The fused VJP for ``node`` and its parent when one applies, else None."""
+    if len(node.parents) != 1 or not isinstance(node, _Node):
+        return None, uses
+    parent = node.parents[0]
+    make = _fused_vjps[node.fun].get(getattr(parent, "fun", None))
+    if make is None or parent in targets:
+        return None, uses
+    if uses is None:
+        uses = {}
+        for n in order:
+            if n in needed:
+                for p in n.parents:
+                    uses[p] = uses.get(p, 0) + 1
+    return (make(node, parent) if uses[parent] == 1 else None), uses
+
+
 def _backward(g, end_node, targets):
     """Backward pass from ``end_node``; return {node: gradient} for the nodes in ``targets``."""
     order = list(toposort(end_node))
@@ -290,8 +325,10 @@ def _backward(g, end_node, targets):
             needed.add(node)
     outgrads = {end_node: (g, False)}
     found = {}
+    absorbed = set()  # nodes whose VJP a fused VJP of their only consumer has done
+    uses = None  # consumers per needed node, counted once a fused VJP may apply
     for node in order:
-        if node not in needed:
+        if node not in needed or node in absorbed:
             outgrads.pop(node, None)
             continue
         outgrad = outgrads.pop(node)
@@ -299,6 +336,15 @@ def _backward(g, end_node, targets):
             found[node] = outgrad[0]
         if not node.parents:
             continue
+        if getattr(node, "fun", None) in _fused_vjps:
+            vjp, uses = _fused_vjp(node, targets, order, needed, uses)
+            if vjp is not None:
+                parent = node.parents[0]
+                absorbed.add(parent)
+                for grandparent, ingrad in zip(parent.parents, vjp(outgrad[0])):
+                    if grandparent in needed:
+                        outgrads[grandparent] = add_outgrads(outgrads.get(grandparent), ingrad)
+                continue
         wanted = [i for i, parent in enumerate(node.parents) if parent in needed]
         if len(wanted) == len(node.parents) or not isinstance(node, _Node):
             pairs = zip(node.parents, node.vjp(outgrad[0]))
