@@ -68,7 +68,9 @@ _LINEAR_LIMIT = 700.0
 
 
 def _linear_is_exact(yext, T):
-    ymin = float(np.min(yext, where=yext > 0, initial=1.0))
+    ymin = float(yext.min())
+    if ymin == 0:  # the smallest positive y, then (slower, so not the first try)
+        ymin = float(np.min(yext, where=yext > 0, initial=1.0))
     return (T + 1) * np.log(3.0 / ymin) < _LINEAR_LIMIT
 
 
@@ -120,15 +122,16 @@ def _recursion(P, w0, w2):
     P (T + 1, M) and w (T, M) are flat rows of (M / (L + 2)) padded sequences whose first two
     entries are zero in P and in both w: a shift moves the last states of a sequence onto the
     padding of the next, where the zero weights drop them. A step is four NumPy calls on the
-    whole batch; the loop costs their call overhead, a few us per step."""
+    whole batch; the loop costs their call overhead (zip hands out the row views for less
+    than indexing would)."""
     add, multiply = np.add, np.multiply
     tmp = np.empty(P.shape[1] - 2)
-    same, prev, prev2 = P[:, 2:], P[:, 1:-1], P[:, :-2]
-    for k in range(P.shape[0] - 1):
-        cur = same[k + 1]
-        add(same[k], prev[k], out=cur)
-        multiply(cur, w0[k], out=cur)
-        multiply(prev2[k], w2[k], out=tmp)
+    same = P[:, 2:]
+    for cur, a, a1, a2, y, y2 in zip(same[1:], same, P[:, 1:-1], P[:, :-2], w0[:, 2:],
+                                     w2[:, 2:]):
+        add(a, a1, out=cur)
+        multiply(cur, y, out=cur)
+        multiply(a2, y2, out=tmp)
         add(cur, tmp, out=cur)
 
 
@@ -167,19 +170,22 @@ def _ctc_forward(Y, ext, Tn, Sn, order, with_beta=False):
     ext2[:N, 2:] = ext
     if with_beta:
         ext2[N:, 2:] = ext[:, ::-1]
-    w0 = yt[:, rows[:, None], ext2]  # (T, M, L + 2), zero on the padding
-    if not _linear_is_exact(w0, T):
+    # y of each row's extended labels per step, (T, M (L + 2)) flat: one take of whole rows.
+    w0 = np.take(yt.reshape(T, -1), (rows[:, None] * (C + 1) + ext2).ravel(), axis=1)
+    # The bound of _LINEAR_LIMIT over alpha's rows (beta's hold the same values), not padding.
+    if not _linear_is_exact(w0[:, :N * (L + 2)].reshape(T, N, L + 2)[:, :, 2:], T):
         return None
     # A skip from s - 2 to s where the labels differ (repeats and blanks never skip). Where
     # the label sequences end (label positions past Sn hold blanks) this also lets alpha
     # flow on into positions that are never read, and beta flow from positions that stay 0.
-    w2 = np.zeros_like(w0)
-    np.multiply(w0[:, :, 2:], ext2[:, 2:] != ext2[:, :-2], out=w2[:, :, 2:])
+    skip = np.zeros((M, L + 2))
+    skip[:, 2:] = ext2[:, 2:] != ext2[:, :-2]
+    w2 = w0 * skip.ravel()
     P = np.zeros((T + 1, M, L + 2))
     P[0, :N, 2] = 1.0
     if with_beta:
         P[0, N + np.arange(N), L + 1 - 2 * Sn] = 1.0  # beta starts after the last blank
-    _recursion(P.reshape(T + 1, -1), w0.reshape(T, -1)[:, 2:], w2.reshape(T, -1)[:, 2:])
+    _recursion(P.reshape(T + 1, -1), w0, w2)
     n = np.arange(N)
     last = P[T, :N] if order is None else P[Tn, n]
     p = last[n, 2 + 2 * Sn] + last[n, 1 + 2 * Sn]  # column 1 is padding (0) when Sn = 0
