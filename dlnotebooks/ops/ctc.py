@@ -79,31 +79,36 @@ def _prepare(func, tgt, ymask, tmask, C, blank):
 
     ext (N, 2S+1) is each target's selected labels, in order, with a blank before, between and
     after them; label positions past an observation's Sn labels hold the blank too. order is
-    None when Y_mask includes every step, else each row's included steps first, in order."""
+    None when Y_mask includes every step, else each row's included steps first, in order.
+    (Few NumPy calls, and sums rather than count_nonzero: right after other work has pushed
+    NumPy's code out of the CPU caches each call costs tens of us, more than its arithmetic.)"""
     N, S = tgt.shape
-    Sn = np.count_nonzero(tmask, axis=1)
+    Sn = tmask.sum(axis=1)
     prefix = np.arange(S) < Sn[:, None]
-    compact = tgt if tmask is prefix or np.array_equal(tmask, prefix) else \
-        tgt[np.arange(N)[:, None], np.argsort(~tmask, axis=1, kind="stable")]
-    tc = np.where(prefix, compact, blank)
+    if not (tmask == prefix).all():  # selected entries not all at the front: move them there
+        tgt = tgt[np.arange(N)[:, None], np.argsort(~tmask, axis=1, kind="stable")]
+    tc = np.where(prefix, tgt, blank)
     if tc.size and (tc.min() < 0 or tc.max() >= C):
-        valid = tgt[tmask]
+        valid = tc[prefix]
         bad = valid[(valid < 0) | (valid >= C)][:3]
         raise _checks.fail(func, "targets", f"must hold 0-based class indices in [0, {C - 1}]",
                            f"values such as {bad.tolist()}",
                            "Python indices are 0-based: MATLAB's class k is k - 1 here.")
-    if np.any((tc == blank) & prefix):
+    # Entries past Sn hold the blank: more blanks than those is a blank inside a target.
+    if (tc == blank).sum() > tc.size - Sn.sum():
         raise _checks.fail(func, "targets", f"must not contain the blank index {blank}",
                            "a blank inside a target", "Mask padding with target_mask.")
-    Tn = np.count_nonzero(ymask, axis=1)
+    Tn = ymask.sum(axis=1)
     if Tn.min() == 0:
         n = int(np.flatnonzero(Tn == 0)[0])
         raise _checks.fail(func, "Y_mask", "must include at least one time step per "
                            "observation", f"none for observation {n}")
     # A label equal to the one before it needs a blank between them: one more time step.
-    repeats = np.count_nonzero((tc[:, 1:] == tc[:, :-1]) & prefix[:, 1:], axis=1)
+    # (Equal neighbours past Sn are blanks, counted and taken off again.)
+    same = tc[:, 1:] == tc[:, :-1]
+    repeats = same.sum(axis=1) - np.maximum(S - 1 - Sn, 0)
     need = Sn + repeats
-    if np.any(need > Tn):
+    if (need > Tn).any():
         n = int(np.flatnonzero(need > Tn)[0])
         raise _checks.fail(
             func, "targets", f"of observation {n} cannot fit the input length: "
