@@ -221,11 +221,14 @@ def _ctc_backward(cache, g, Y, fused=False):
         if fused:
             dY = Y * (dY - np.sum(dY * Y, axis=0, keepdims=True))
         return dY
-    P, ext, Tn, order = cache.P, cache.ext, cache.Tn, cache.order
+    P, ext, Tn, order, p = cache.P, cache.ext, cache.Tn, cache.order, cache.p
     C, N, T = Y.shape
     L = ext.shape[1]
-    possible = cache.p > 0  # an impossible target (p = 0) gets no gradient
-    factor = np.where(possible, -g / np.where(possible, cache.p, 1.0), 0.0)
+    if p.min() > 0:
+        weight, factor = g, g / p
+    else:  # an impossible target (p = 0) gets no gradient
+        weight = np.where(p > 0, g, 0.0)
+        factor = weight / np.where(p > 0, p, 1.0)
     alpha = P[1:, :N, 2:]
     if order is None:
         beta = P[T:0:-1, N:, L + 1:1:-1]  # reversed steps and positions, back in order
@@ -233,26 +236,31 @@ def _ctc_backward(cache, g, Y, fused=False):
         u = Tn - 1 - np.arange(T)[:, None]  # beta's step for compact step t
         beta = P[1 + np.maximum(u, 0), N + np.arange(N), L + 1:1:-1]
         beta[u < 0] = 0.0  # steps past an observation's end
+        weight = weight[:, None] * (np.arange(T) < Tn[:, None])
     occ = np.empty((N, L, T))
     np.multiply(alpha.transpose(1, 2, 0), beta.transpose(1, 2, 0), out=occ)
-    onehot = (ext[:, None, :] == np.arange(C)[None, :, None]) * factor[:, None, None]
-    # -(g / p) * (sum over the states of each class): (N, C, L) @ (N, L, T), then (C, N, T).
+    # (g / p) * (sum over the states of each class) = g y posterior: (N, C, L) @ (N, L, T),
+    # read as (C, N, T). With fused, the sign is kept for the subtraction below.
+    onehot = (ext[:, None, :] == np.arange(C)[:, None]) * (factor if fused else -factor)[:, None,
+                                                                                           None]
     gamma = np.matmul(onehot, occ).transpose(1, 0, 2)
     y = Y if order is None else np.take_along_axis(Y, order[None], axis=2)
-    out = np.zeros((C, N, T))
-    if fused:
-        np.divide(gamma, y, out=out, where=y > 0)
-        gy = np.where(possible, g, 0.0)[:, None]
-        if order is not None:
-            gy = gy * (np.arange(T) < Tn[:, None])
-        out += y * gy
+    if not fused:
+        y = np.square(y, dtype=np.float64)  # dloss/dy = -(g / p) (sum) / y^2
+    if y.min() > 0:
+        np.divide(gamma, y, out=gamma)
+    else:  # gamma is 0 where y is (alpha and beta hold y): 0, not 0 / 0
+        np.divide(gamma, y, out=gamma, where=y > 0)
+    out = np.empty((C, N, T), dtype=Y.dtype)
+    if fused:  # g y - g posterior
+        np.subtract(y * (weight[:, None] if order is None else weight), gamma, out=out,
+                    casting="same_kind")
     else:
-        ysq = np.square(y, dtype=np.float64)
-        np.divide(gamma, ysq, out=out, where=ysq > 0)
+        np.copyto(out, gamma, casting="same_kind")
     if order is not None:
         compact, out = out, np.empty_like(out)
         out[:, np.arange(N)[:, None], order] = compact
-    return out.astype(Y.dtype, copy=False)
+    return out
 
 
 def _ctc_forward_log(Y, targets, ymask, tmask, blank):
