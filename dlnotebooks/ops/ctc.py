@@ -78,23 +78,24 @@ def _prepare(func, tgt, ymask, tmask, C, blank):
     """Check the targets against the masks; return (ext, Tn, Sn, order).
 
     ext (N, 2S+1) is each target's selected labels, in order, with a blank before, between and
-    after them; label positions past an observation's Sn labels hold the blank too. order is
-    None when Y_mask includes every step, else each row's included steps first, in order.
+    after them, at the end of the row: the label positions before an observation's Sn labels
+    hold the blank too (so every sequence ends at 2S, and only its start depends on Sn). order
+    is None when Y_mask includes every step, else each row's included steps first, in order.
     (Few NumPy calls, and sums rather than count_nonzero: right after other work has pushed
     NumPy's code out of the CPU caches each call costs tens of us, more than its arithmetic.)"""
     N, S = tgt.shape
     Sn = tmask.sum(axis=1)
-    prefix = np.arange(S) < Sn[:, None]
-    if not (tmask == prefix).all():  # selected entries not all at the front: move them there
-        tgt = tgt[np.arange(N)[:, None], np.argsort(~tmask, axis=1, kind="stable")]
-    tc = np.where(prefix, tgt, blank)
+    last = np.arange(S) >= S - Sn[:, None]
+    if not (tmask == last).all():  # selected entries not all at the end: move them there
+        tgt = tgt[np.arange(N)[:, None], np.argsort(tmask, axis=1, kind="stable")]
+    tc = np.where(last, tgt, blank)
     if tc.size and (tc.min() < 0 or tc.max() >= C):
-        valid = tc[prefix]
+        valid = tc[last]
         bad = valid[(valid < 0) | (valid >= C)][:3]
         raise _checks.fail(func, "targets", f"must hold 0-based class indices in [0, {C - 1}]",
                            f"values such as {bad.tolist()}",
                            "Python indices are 0-based: MATLAB's class k is k - 1 here.")
-    # Entries past Sn hold the blank: more blanks than those is a blank inside a target.
+    # Entries before the Sn labels hold the blank: more blanks is a blank inside a target.
     if (tc == blank).sum() > tc.size - Sn.sum():
         raise _checks.fail(func, "targets", f"must not contain the blank index {blank}",
                            "a blank inside a target", "Mask padding with target_mask.")
@@ -104,7 +105,7 @@ def _prepare(func, tgt, ymask, tmask, C, blank):
         raise _checks.fail(func, "Y_mask", "must include at least one time step per "
                            "observation", f"none for observation {n}")
     # A label equal to the one before it needs a blank between them: one more time step.
-    # (Equal neighbours past Sn are blanks, counted and taken off again.)
+    # (Equal neighbours before the labels are blanks, counted and taken off again.)
     same = tc[:, 1:] == tc[:, :-1]
     repeats = same.sum(axis=1) - np.maximum(S - 1 - Sn, 0)
     need = Sn + repeats
@@ -154,7 +155,8 @@ def _ctc_forward(Y, ext, Tn, Sn, order, with_beta=False):
     M = 2 * N if with_beta else N
     rows = np.arange(M)
     # y of each class per step and row, with a class C of zeros for the padding positions.
-    yt = np.zeros((T, M, C + 1))
+    yt = np.empty((T, M, C + 1))
+    yt[:, :, C] = 0.0
     if order is None:
         yt[:, :N, :C] = Y.transpose(2, 1, 0)
         if with_beta:
@@ -166,34 +168,37 @@ def _ctc_forward(Y, ext, Tn, Sn, order, with_beta=False):
         inside = k < Tn
         when = np.where(inside, order.T, T)
         if with_beta:
-            back = order[np.arange(N), np.maximum(Tn - 1 - k, 0)]
+            back = order[rows[:N], np.maximum(Tn - 1 - k, 0)]
             when = np.concatenate([when, np.where(inside, back, T)], axis=1)
         padded = np.ones((C, N, T + 1))
         padded[:, :, :T] = Y
         yt[:, :, :C] = padded[:, rows % N, when].transpose(1, 2, 0)
-    ext2 = np.full((M, L + 2), C, dtype=np.int64)
-    ext2[:N, 2:] = ext
+    # Each row's extended labels after four padding positions of class C: ext2 = labels[:, 2:]
+    # (two padding positions, L states) and the skip test below compare s with s - 2.
+    labels = np.empty((M, L + 4), dtype=np.int64)
+    labels.fill(C)
+    labels[:N, 4:] = ext
     if with_beta:
-        ext2[N:, 2:] = ext[:, ::-1]
+        labels[N:, 4:] = ext[:, ::-1]
+    ext2 = labels[:, 2:]
     # y of each row's extended labels per step, (T, M (L + 2)) flat: one take of whole rows.
-    w0 = np.take(yt.reshape(T, -1), (rows[:, None] * (C + 1) + ext2).ravel(), axis=1)
+    w0 = yt.reshape(T, -1).take((rows[:, None] * (C + 1) + ext2).ravel(), axis=1)
     # The bound of _LINEAR_LIMIT over alpha's rows (beta's hold the same values), not padding.
     if not _linear_is_exact(w0[:, :N * (L + 2)].reshape(T, N, L + 2)[:, :, 2:], T):
         return None
-    # A skip from s - 2 to s where the labels differ (repeats and blanks never skip). Where
-    # the label sequences end (label positions past Sn hold blanks) this also lets alpha
-    # flow on into positions that are never read, and beta flow from positions that stay 0.
-    skip = np.zeros((M, L + 2))
-    skip[:, 2:] = ext2[:, 2:] != ext2[:, :-2]
-    w2 = w0 * skip.ravel()
+    # A skip from s - 2 to s where the labels differ (repeats and blanks never skip). Where a
+    # label sequence starts (after the padding blanks) this also lets alpha flow from states
+    # that stay 0, and beta flow on into states that are never read.
+    skip = np.empty((M, L + 2))
+    np.not_equal(ext2, labels[:, :-2], out=skip)
+    w2 = w0 * skip.reshape(-1)
     P = np.zeros((T + 1, M, L + 2))
-    P[0, :N, 2] = 1.0
+    P[0, rows[:N], L + 1 - 2 * Sn] = 1.0  # alpha starts at the blank before the labels
     if with_beta:
-        P[0, N + np.arange(N), L + 1 - 2 * Sn] = 1.0  # beta starts after the last blank
+        P[0, N:, 2] = 1.0  # beta at the last blank (reversed positions)
     _recursion(P.reshape(T + 1, -1), w0, w2)
-    n = np.arange(N)
-    last = P[T, :N] if order is None else P[Tn, n]
-    p = last[n, 2 + 2 * Sn] + last[n, 1 + 2 * Sn]  # column 1 is padding (0) when Sn = 0
+    last = P[T, :N] if order is None else P[Tn, rows[:N]]
+    p = last[:, L] + last[:, L + 1]  # the last label and the blank after it
     if p.min() > 0:
         logp = np.log(p)
     else:
@@ -351,7 +356,7 @@ def _ctc_backward_log(cache, g, C):
 @primitive
 def _ctc_core(Y, cache):
     """The loss reduced over the batch; ``cache`` holds the recursions, computed from Y."""
-    return np.mean(cache.nll) if cache.mean else np.sum(cache.nll)
+    return cache.nll.mean() if cache.mean else cache.nll.sum()
 
 
 def _weights(g, Y, cache):
