@@ -19,6 +19,8 @@ replay re-runs recorded primitives with their recorded arguments, so random draw
 user's function are not repeated.
 """
 
+import math
+
 import numpy as np
 
 from .._autograd import (VJPNode, add_outgrads, getval, isbox, new_box, notrace_primitives,
@@ -232,7 +234,7 @@ def _current_context():
 def _check_y(y, level, ctx):
     data = y._data if isinstance(y, dlarray) else y
     shape = np.shape(getval(data))
-    if int(np.prod(shape)) != 1:
+    if math.prod(shape) != 1:
         raise ValueError(
             f"dlgradient: y must be a traced real scalar; got shape {shape}. "
             "Reduce it with sum or mean first, for example dlgradient(np.sum(Y), X)."
