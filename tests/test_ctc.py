@@ -318,3 +318,17 @@ def test_softmax_then_ctc_in_float32_impossible_targets_and_log_space():
     loss_ref, g_ref = _softmax_ctc_grads(dlarray(z, "CBT"), t, *args, between=True)
     assert np.isfinite(float(loss)) and float(loss) == float(loss_ref)
     np.testing.assert_allclose(extractdata(g), extractdata(g_ref), rtol=1e-9, atol=1e-12)
+
+
+def test_softmax_then_ctc_gradient_stays_finite_where_the_float32_chain_overflows():
+    # p(target) = y_1 = e^-100 / 2, a float32 subnormal: dloss/dy_1 = -1 / y_1 overflows
+    # float32, but dloss/dz = y - posterior = (0.5, -1, 0.5) does not.
+    Z = dlarray(np.array([[[0.0]], [[-100.0]], [[0.0]]], dtype=np.float32), "CBT")
+    args = (np.array([[1]]), np.ones((1, 1), dtype=bool), np.ones((1, 1), dtype=bool))
+    loss, g = _softmax_ctc_grads(Z, *args)
+    y1 = float(extractdata(dl.softmax(Z))[1, 0, 0])
+    assert 0 < y1 < 1e-43 and float(loss) == pytest.approx(-np.log(y1), rel=1e-6)
+    np.testing.assert_allclose(extractdata(g)[:, 0, 0], [0.5, -1.0, 0.5], rtol=1e-6)
+    with np.errstate(all="ignore"):
+        _, g_chain = _softmax_ctc_grads(Z, *args, between=True)
+    assert not np.all(np.isfinite(extractdata(g_chain)))

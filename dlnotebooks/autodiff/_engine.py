@@ -9,7 +9,10 @@ and calls the function. Every primitive applied to a boxed value records a :clas
 besides autograd's VJP closure, keeps the primitive and its arguments: a tape.
 
 ``dlgradient`` runs a backward pass from ``y`` over that tape and collects the gradient at the
-node of each requested ``x`` (a leaf or any traced intermediate value).
+node of each requested ``x`` (a leaf or any traced intermediate value). Where an op registered
+a fused VJP for itself applied to another primitive's output (``defvjp_fused``: ctc on
+softmax's output), the pass goes from the first to the second's input in one step, when that
+gives the same gradient as the chain rule (see defvjp_fused).
 
 With ``enable_higher_derivatives=True`` the gradient must itself be traced. The tape is
 replayed from the ``x`` nodes at a new, higher trace level whose inputs are boxes of the

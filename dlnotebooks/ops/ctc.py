@@ -442,8 +442,13 @@ def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
     -----
     Masks may select any entries; the selected entries are taken in order. The recursions run
     on probabilities where that is exact and in log space otherwise, so long sequences do not
-    underflow. If Y gives the target zero probability
-    the loss is ``inf`` and that observation's gradient is set to zero. Cost O(T · N · S).
+    underflow. If Y gives the target zero probability the loss is ``inf`` and that
+    observation's gradient is set to zero. Cost O(T · N · S).
+
+    For ``ctc(softmax(Z), ...)`` differentiated with respect to Z, the gradient is computed
+    directly as ``y - posterior`` per step (the chain rule through softmax, to rounding),
+    unless softmax's output is also used elsewhere or differentiated itself. In float32 this
+    also stays finite where the gradient with respect to Y, ``-posterior / y``, overflows.
 
     MATLAB compatibility
     --------------------
