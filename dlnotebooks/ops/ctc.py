@@ -244,24 +244,26 @@ def _ctc_backward(cache, g, Y, fused=False):
         weight = weight[:, None] * (np.arange(T) < Tn[:, None])
     occ = np.empty((N, L, T))
     np.multiply(alpha.transpose(1, 2, 0), beta.transpose(1, 2, 0), out=occ)
-    # (g / p) * (sum over the states of each class) = g y posterior: (N, C, L) @ (N, L, T),
-    # read as (C, N, T). With fused, the sign is kept for the subtraction below.
+    # (g / p) * (sum over the states of each class) = g y posterior: (N, C, L) @ (N, L, T).
+    # With fused, the sign is kept for the subtraction below. The rest runs in this (N, C, T)
+    # layout in float64 (same layout, one dtype: no strided or casting loops), then one copy.
     onehot = (ext[:, None, :] == np.arange(C)[:, None]) * (factor if fused else -factor)[:, None,
                                                                                            None]
-    gamma = np.matmul(onehot, occ).transpose(1, 0, 2)
-    y = Y if order is None else np.take_along_axis(Y, order[None], axis=2)
+    gamma = np.matmul(onehot, occ)
+    y = np.empty((N, C, T))
+    y[...] = (Y if order is None else np.take_along_axis(Y, order[None], axis=2)).transpose(
+        1, 0, 2)
     if not fused:
-        y = np.square(y, dtype=np.float64)  # dloss/dy = -(g / p) (sum) / y^2
+        np.multiply(y, y, out=y)  # dloss/dy = -(g / p) (sum) / y^2
     if y.min() > 0:
         np.divide(gamma, y, out=gamma)
     else:  # gamma is 0 where y is (alpha and beta hold y): 0, not 0 / 0
         np.divide(gamma, y, out=gamma, where=y > 0)
-    out = np.empty((C, N, T), dtype=Y.dtype)
     if fused:  # g y - g posterior
-        np.subtract(y * (weight[:, None] if order is None else weight), gamma, out=out,
-                    casting="same_kind")
-    else:
-        np.copyto(out, gamma, casting="same_kind")
+        y *= weight[:, None, None] if order is None else weight[:, None, :]
+        np.subtract(y, gamma, out=gamma)
+    out = np.empty((C, N, T), dtype=Y.dtype)
+    out[...] = gamma.transpose(1, 0, 2)
     if order is not None:
         compact, out = out, np.empty_like(out)
         out[:, np.arange(N)[:, None], order] = compact
