@@ -209,3 +209,126 @@ def test_confident_predictions_over_long_sequences_match_log_space_reference():
             a[s] = np.logaddexp.reduce(terms) + ly[ext[s], t]
     assert loss == pytest.approx(-np.logaddexp(a[-1], a[-2]), rel=1e-9)
     assert np.all(np.isfinite(g))
+
+
+# ---------------------------------------------------------------- ctc(softmax(Z))
+# dlgradient goes from ctc straight to softmax's logits when softmax's output feeds ctc alone
+# (gradient y - posterior); multiplying by 1 puts an operation between them, so the chain rule
+# runs through softmax as written. The two must agree to rounding.
+
+def _softmax_ctc_grads(Z, targets, ymask, tmask, *, between=False, extra=None, wrt_y=False,
+                       **options):
+    def f(Z):
+        Y = dl.softmax(Z)
+        loss = dl.ctc(Y * 1.0 if between else Y, targets, ymask, tmask, **options)
+        if extra is not None:
+            loss = loss + extra(Y)
+        if wrt_y:
+            return loss, dlgradient(loss, Z, Y)
+        return loss, dlgradient(loss, Z)
+
+    return dlfeval(f, Z)
+
+
+def _ctc_case(rng, C=6, N=5, T=11, S=3, dtype=np.float64):
+    Z = dlarray((rng.standard_normal((C, N, T)) * 2).astype(dtype), "CBT")
+    targets = rng.integers(1, C, size=(N, S))
+    targets[0, 1] = targets[0, 0]  # a repeated label
+    tmask = np.arange(S)[None] < np.array([3, 1, 0, 2, 3])[:N, None]
+    return Z, targets, tmask
+
+
+@pytest.mark.parametrize("masks", ["full", "scattered"])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_softmax_then_ctc_gradient_equals_the_chain_through_softmax(masks, reduction):
+    rng = np.random.default_rng(10)
+    Z, targets, tmask = _ctc_case(rng)
+    ymask = np.ones((5, 11), dtype=bool)
+    if masks == "scattered":
+        ymask[1, [0, 4, 5]] = False
+        ymask[3, 8:] = False
+    loss, g = _softmax_ctc_grads(Z, targets, ymask, tmask, reduction=reduction)
+    loss_ref, g_ref = _softmax_ctc_grads(Z, targets, ymask, tmask, between=True,
+                                         reduction=reduction)
+    assert float(loss) == float(loss_ref)
+    assert g.fmt == "CBT" and g.dtype == np.float64
+    np.testing.assert_allclose(extractdata(g), extractdata(g_ref), rtol=1e-10, atol=1e-13)
+    assert np.all(extractdata(g)[:, ~ymask] == 0)
+
+
+def test_softmax_then_ctc_gradient_matches_finite_differences():
+    rng = np.random.default_rng(11)
+    Z, targets, tmask = _ctc_case(rng, N=4, T=8)
+    ymask = np.ones((4, 8), dtype=bool)
+    ymask[2, 6:] = False
+    _, g = _softmax_ctc_grads(Z, targets, ymask, tmask)
+    z = extractdata(Z)
+    h = 1e-6
+    for _ in range(4):
+        v = rng.standard_normal(z.shape)
+        plus = float(dl.ctc(dl.softmax(dlarray(z + h * v, "CBT")), targets, ymask, tmask))
+        minus = float(dl.ctc(dl.softmax(dlarray(z - h * v, "CBT")), targets, ymask, tmask))
+        assert float(np.sum(extractdata(g) * v)) == pytest.approx((plus - minus) / (2 * h),
+                                                                  rel=1e-6, abs=1e-9)
+
+
+def test_softmax_output_used_elsewhere_or_differentiated_too():
+    rng = np.random.default_rng(12)
+    Z, targets, tmask = _ctc_case(rng)
+    ymask = np.ones((5, 11), dtype=bool)
+    W = rng.standard_normal((6, 5, 11))
+
+    def extra(Y):
+        return np.sum(Y * Y * W)
+
+    _, g = _softmax_ctc_grads(Z, targets, ymask, tmask, extra=extra)
+    _, g_ref = _softmax_ctc_grads(Z, targets, ymask, tmask, extra=extra, between=True)
+    np.testing.assert_allclose(extractdata(g), extractdata(g_ref), rtol=1e-10, atol=1e-13)
+    # Asking for the gradient with respect to softmax's output as well.
+    _, (gz, gy) = _softmax_ctc_grads(Z, targets, ymask, tmask, wrt_y=True)
+    _, g_ref = _softmax_ctc_grads(Z, targets, ymask, tmask, between=True)
+    np.testing.assert_allclose(extractdata(gz), extractdata(g_ref), rtol=1e-10, atol=1e-13)
+    Y = dl.softmax(Z)
+    _, gy_ref = _loss_and_grad(extractdata(Y), targets, ymask, tmask)
+    np.testing.assert_allclose(extractdata(gy), gy_ref / 5, rtol=1e-10, atol=1e-13)
+
+
+def test_softmax_then_ctc_in_float32_impossible_targets_and_log_space():
+    rng = np.random.default_rng(13)
+    Z, targets, tmask = _ctc_case(rng, dtype=np.float32)
+    ymask = np.ones((5, 11), dtype=bool)
+    loss, g = _softmax_ctc_grads(Z, targets, ymask, tmask)
+    _, g_ref = _softmax_ctc_grads(Z, targets, ymask, tmask, between=True)
+    assert loss.dtype == np.float32 and g.dtype == np.float32
+    np.testing.assert_allclose(extractdata(g), extractdata(g_ref), rtol=1e-4, atol=1e-7)
+    # A class whose probability underflows to 0 makes observation 0's target impossible.
+    z = extractdata(Z).astype(np.float64)
+    z[targets[0, 0], 0] = -1e4
+    loss, g = _softmax_ctc_grads(dlarray(z, "CBT"), targets, ymask, tmask, reduction="sum")
+    _, g_ref = _softmax_ctc_grads(dlarray(z, "CBT"), targets, ymask, tmask, reduction="sum",
+                                  between=True)
+    assert float(loss) == np.inf
+    assert np.all(extractdata(g)[:, 0] == 0)
+    np.testing.assert_allclose(extractdata(g), extractdata(g_ref), rtol=1e-10, atol=1e-13)
+    # Confident predictions over many steps: the log-space recursions.
+    z = rng.standard_normal((4, 2, 300)) * 25
+    t = np.array([[1, 2, 2], [3, 1, 1]])
+    args = (np.ones((2, 300), dtype=bool), np.ones((2, 3), dtype=bool))
+    loss, g = _softmax_ctc_grads(dlarray(z, "CBT"), t, *args)
+    loss_ref, g_ref = _softmax_ctc_grads(dlarray(z, "CBT"), t, *args, between=True)
+    assert np.isfinite(float(loss)) and float(loss) == float(loss_ref)
+    np.testing.assert_allclose(extractdata(g), extractdata(g_ref), rtol=1e-9, atol=1e-12)
+
+
+def test_softmax_then_ctc_gradient_stays_finite_where_the_float32_chain_overflows():
+    # p(target) = y_1 = e^-100 / 2, a float32 subnormal: dloss/dy_1 = -1 / y_1 overflows
+    # float32, but dloss/dz = y - posterior = (0.5, -1, 0.5) does not.
+    Z = dlarray(np.array([[[0.0]], [[-100.0]], [[0.0]]], dtype=np.float32), "CBT")
+    args = (np.array([[1]]), np.ones((1, 1), dtype=bool), np.ones((1, 1), dtype=bool))
+    loss, g = _softmax_ctc_grads(Z, *args)
+    y1 = float(extractdata(dl.softmax(Z))[1, 0, 0])
+    assert 0 < y1 < 1e-43 and float(loss) == pytest.approx(-np.log(y1), rel=1e-6)
+    np.testing.assert_allclose(extractdata(g)[:, 0, 0], [0.5, -1.0, 0.5], rtol=1e-6)
+    with np.errstate(all="ignore"):
+        _, g_chain = _softmax_ctc_grads(Z, *args, between=True)
+    assert not np.all(np.isfinite(extractdata(g_chain)))

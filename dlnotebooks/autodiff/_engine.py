@@ -9,7 +9,10 @@ and calls the function. Every primitive applied to a boxed value records a :clas
 besides autograd's VJP closure, keeps the primitive and its arguments: a tape.
 
 ``dlgradient`` runs a backward pass from ``y`` over that tape and collects the gradient at the
-node of each requested ``x`` (a leaf or any traced intermediate value).
+node of each requested ``x`` (a leaf or any traced intermediate value). Where an op registered
+a fused VJP for itself applied to another primitive's output (``defvjp_fused``: ctc on
+softmax's output), the pass goes from the first to the second's input in one step, when that
+gives the same gradient as the chain rule (see defvjp_fused).
 
 With ``enable_higher_derivatives=True`` the gradient must itself be traced. The tape is
 replayed from the ``x`` nodes at a new, higher trace level whose inputs are boxes of the
@@ -18,6 +21,8 @@ is part of the current trace and can be differentiated again by a later ``dlgrad
 replay re-runs recorded primitives with their recorded arguments, so random draws inside the
 user's function are not repeated.
 """
+
+import math
 
 import numpy as np
 
@@ -232,7 +237,7 @@ def _current_context():
 def _check_y(y, level, ctx):
     data = y._data if isinstance(y, dlarray) else y
     shape = np.shape(getval(data))
-    if int(np.prod(shape)) != 1:
+    if math.prod(shape) != 1:
         raise ValueError(
             f"dlgradient: y must be a traced real scalar; got shape {shape}. "
             "Reduce it with sum or mean first, for example dlgradient(np.sum(Y), X)."
@@ -280,6 +285,41 @@ def _leaf_box(x, level, path):
     return data
 
 
+# Fused VJPs: _fused_vjps[child][parent] = make, for a primitive ``child`` applied to the output
+# of a primitive ``parent``; see defvjp_fused.
+_fused_vjps = {}
+
+
+def defvjp_fused(child, parent, make):
+    """Let the backward pass go from ``child(parent(x), ...)`` straight to x.
+
+    ``make(child_node, parent_node)`` returns ``vjp(g)``: for the gradient g of child's output,
+    the gradients with respect to parent's traced arguments, in order (as parent's own VJP
+    would give them from child's). It may return None when the pair does not qualify. The
+    backward pass uses it only where it equals the chain rule through both: parent's output
+    is used by child alone on the way to y (once), and it is not itself differentiated with
+    respect to. Then parent's VJP is never evaluated. (softmax then ctc is one such pair.)
+    """
+    _fused_vjps.setdefault(child, {})[parent] = make
+
+
+def _fused_vjp(node, targets, order, needed, uses):
+    """The fused VJP for ``node`` and its parent when one applies, else None."""
+    if len(node.parents) != 1 or not isinstance(node, _Node):
+        return None, uses
+    parent = node.parents[0]
+    make = _fused_vjps[node.fun].get(getattr(parent, "fun", None))
+    if make is None or parent in targets:
+        return None, uses
+    if uses is None:
+        uses = {}
+        for n in order:
+            if n in needed:
+                for p in n.parents:
+                    uses[p] = uses.get(p, 0) + 1
+    return (make(node, parent) if uses[parent] == 1 else None), uses
+
+
 def _backward(g, end_node, targets):
     """Backward pass from ``end_node``; return {node: gradient} for the nodes in ``targets``."""
     order = list(toposort(end_node))
@@ -290,8 +330,10 @@ def _backward(g, end_node, targets):
             needed.add(node)
     outgrads = {end_node: (g, False)}
     found = {}
+    absorbed = set()  # nodes whose VJP a fused VJP of their only consumer has done
+    uses = None  # consumers per needed node, counted once a fused VJP may apply
     for node in order:
-        if node not in needed:
+        if node not in needed or node in absorbed:
             outgrads.pop(node, None)
             continue
         outgrad = outgrads.pop(node)
@@ -299,6 +341,15 @@ def _backward(g, end_node, targets):
             found[node] = outgrad[0]
         if not node.parents:
             continue
+        if getattr(node, "fun", None) in _fused_vjps:
+            vjp, uses = _fused_vjp(node, targets, order, needed, uses)
+            if vjp is not None:
+                parent = node.parents[0]
+                absorbed.add(parent)
+                for grandparent, ingrad in zip(parent.parents, vjp(outgrad[0])):
+                    if grandparent in needed:
+                        outgrads[grandparent] = add_outgrads(outgrads.get(grandparent), ingrad)
+                continue
         wanted = [i for i, parent in enumerate(node.parents) if parent in needed]
         if len(wanted) == len(node.parents) or not isinstance(node, _Node):
             pairs = zip(node.parents, node.vjp(outgrad[0]))

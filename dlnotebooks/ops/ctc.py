@@ -4,18 +4,19 @@ The forward (alpha) and backward (beta) recursions run over the label sequence e
 blanks, vectorised over the batch: one Python step per time step, never one per observation.
 They run on probabilities when that is provably exact (no value can underflow) and in log
 space otherwise. The gradient with respect to the probabilities is computed from alpha and
-beta in a hand-written VJP.
+beta in a hand-written VJP; for ``ctc(softmax(Z), ...)`` dlgradient goes straight to the
+logits Z (posterior minus y, no softmax VJP) when softmax's output is used by ctc alone.
 """
 
-import autograd.numpy as anp
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
-from .._autograd import defvjp_argnums, getval, isbox
+from .._autograd import defvjp_argnums, isbox
 from .. import _checks
+from ..autodiff._engine import defvjp_fused
 from ..core import dlarray
 from ._prims import primitive
 from ._registry import Case, OpRecord, register
+from .activations import _softmax
 from .embedding import indices
 
 __all__ = ["ctc"]
@@ -28,6 +29,8 @@ def _raw(x):
 
 
 def _mask(func, arg, value, shape):
+    if type(value) is np.ndarray and value.dtype == np.bool_ and value.shape == shape:
+        return value  # the common case: nothing to convert or check
     M = _checks.as_array_input(func, arg, value)
     m = _raw(M._data)
     if M.fmt and "C" in M.fmt:
@@ -47,11 +50,11 @@ def _mask(func, arg, value, shape):
 
 class _CTCCache:
     __slots__ = ("order", "lp", "ext", "skip", "alpha", "beta", "logp", "Tn", "Sn", "Yc",
-                 "nll", "log_space")
+                 "nll", "log_space", "P", "p", "full", "mean", "args")
 
 
 # Two ways to run the recursions, with the same results. On probabilities (float64), a step is
-# a weighted sum of three neighbours on an (N, 2S+1) array (one or four NumPy calls); in log
+# a weighted sum of three neighbours on an (N, 2S+1) array (four NumPy calls); in log
 # space it takes two logaddexp calls (an exp and a log1p per element, which NumPy does not
 # vectorise) and more: measured 0.44x the time of the log-space version for a whole training
 # step of the benchmark (T = 40, N = 32, S <= 6). Probabilities are exact when nothing
@@ -65,160 +68,206 @@ _LINEAR_LIMIT = 700.0
 
 
 def _linear_is_exact(yext, T):
-    ymin = float(np.min(yext, where=yext > 0, initial=1.0))
+    ymin = float(yext.min())
+    if ymin == 0:  # the smallest positive y, then (slower, so not the first try)
+        ymin = float(np.min(yext, where=yext > 0, initial=1.0))
     return (T + 1) * np.log(3.0 / ymin) < _LINEAR_LIMIT
 
 
-def _end_aligned(yext, Tn):
-    """yext re-indexed so every observation's steps end at T - 1 (u = t + T - Tn); the steps
-    before an observation's start carry y = 1 (harmless: beta there is never used)."""
-    T, N = yext.shape[:2]
-    t_of_u = np.arange(T)[:, None] - (T - Tn)[None, :]
-    yr = yext[np.clip(t_of_u, 0, T - 1), np.arange(N)]
-    yr[t_of_u < 0] = 1.0
-    return yr
+def _prepare(func, tgt, ymask, tmask, C, blank):
+    """Check the targets against the masks; return (ext, Tn, Sn, order).
 
-
-_vecdot = getattr(np, "vecdot", None)  # NumPy >= 2.0
-
-
-def _recursion(pad, y, skip):
-    """Fill pad[t, :, 2:] = (pad[t-1] at s, s - 1, and s - 2 where skip allows) * y[t], t >= 1.
-
-    pad (T, M, L + 2) has two leading zero columns, so the neighbours are plain views. The loop
-    is call overhead (a few us per step): with ``np.vecdot`` a step is one call, the dot product
-    of the three neighbours (a strided view) with the weights (y, y, skip * y)."""
-    T, M, L2 = pad.shape
-    same = pad[:, :, 2:]
-    if _vecdot is not None:
-        weights = np.empty((T, M, L2 - 2, 3))
-        weights[..., 0] = y
-        weights[..., 1] = y
-        np.multiply(y, skip, out=weights[..., 2])
-        st = pad.strides
-        near = as_strided(same, shape=(T, M, L2 - 2, 3), strides=st + (-st[2],),
-                          writeable=False)  # near[t, m, s, j] = pad[t, m, 2 + s - j]
-        for t in range(1, T):
-            _vecdot(near[t - 1], weights[t], out=same[t])
-        return
-    tmp = np.empty((M, L2 - 2))
-    prev, prev2 = pad[:, :, 1:-1], pad[:, :, :-2]  # s - 1, s - 2
-    add, multiply = np.add, np.multiply
-    for t in range(1, T):
-        cur = same[t]
-        add(same[t - 1], prev[t - 1], out=cur)
-        multiply(prev2[t - 1], skip, out=tmp)
-        add(cur, tmp, out=cur)
-        multiply(cur, y[t], out=cur)
-
-
-def _beta_start(pad, rows, yr, Sn):
-    """Beta at the last (end-aligned) step in the reversed positions r = L - 1 - s of pad[0]
-    (rows ``rows``): y of the last label and of the blank after it."""
-    T, L = yr.shape[0], yr.shape[2]
-    n = np.arange(yr.shape[1])
-    has = Sn > 0
-    pad[0, rows, 2 + L - 1 - 2 * Sn] = yr[T - 1, n, 2 * Sn]
-    pad[0, rows[has], 2 + L - 2 * Sn[has]] = yr[T - 1, n[has], 2 * Sn[has] - 1]
-
-
-def _reversed_skip(skip):
-    """skip in reversed positions: r -> r - 2 there is s -> s + 2, allowed where skip[s + 2]."""
-    out = np.zeros_like(skip)
-    out[:, 2:] = skip[:, :1:-1]
-    return out
-
-
-def _ctc_forward(Y, targets, ymask, tmask, blank, with_beta=False):
-    """Y (C, N, T) raw probabilities; returns a cache holding the per-observation loss.
-
-    With ``with_beta`` (a gradient will be asked for) the beta recursion runs in the same
-    loop as alpha's, on the label sequence and the time steps reversed, stacked below alpha's
-    rows: one set of calls per step serves both."""
-    C, N, T = Y.shape
-    dtype = Y.dtype
-    Tn = ymask.sum(axis=1)
+    ext (N, 2S+1) is each target's selected labels, in order, with a blank before, between and
+    after them, at the end of the row: the label positions before an observation's Sn labels
+    hold the blank too (so every sequence ends at 2S, and only its start depends on Sn). order
+    is None when Y_mask includes every step, else each row's included steps first, in order.
+    (Few NumPy calls, and sums rather than count_nonzero: right after other work has pushed
+    NumPy's code out of the CPU caches each call costs tens of us, more than its arithmetic.)"""
+    N, S = tgt.shape
     Sn = tmask.sum(axis=1)
-    # Masked-in entries, moved to the front of each row in order (any mask pattern works).
-    full = bool(ymask.all())  # the common case: every step of every observation
-    order = None if full else np.argsort(~ymask, axis=1, kind="stable")  # (N, T)
-    Yc = np.transpose(Y, (2, 1, 0))  # (T, N, C)
-    if not full:
-        Yc = Yc[order.T, np.arange(N)]
-    t_order = np.argsort(~tmask, axis=1, kind="stable")
-    tc = np.take_along_axis(targets, t_order, axis=1)
-    S = targets.shape[1]
-    tc = np.where(np.arange(S)[None, :] < Sn[:, None], tc, blank)
-    L = 2 * S + 1
-    ext = np.full((N, L), blank, dtype=np.int64)
+    last = np.arange(S) >= S - Sn[:, None]
+    if not (tmask == last).all():  # selected entries not all at the end: move them there
+        tgt = tgt[np.arange(N)[:, None], np.argsort(tmask, axis=1, kind="stable")]
+    tc = np.where(last, tgt, blank)
+    if tc.size and (tc.min() < 0 or tc.max() >= C):
+        valid = tc[last]
+        bad = valid[(valid < 0) | (valid >= C)][:3]
+        raise _checks.fail(func, "targets", f"must hold 0-based class indices in [0, {C - 1}]",
+                           f"values such as {bad.tolist()}",
+                           "Python indices are 0-based: MATLAB's class k is k - 1 here.")
+    # Entries before the Sn labels hold the blank: more blanks is a blank inside a target.
+    if (tc == blank).sum() > tc.size - Sn.sum():
+        raise _checks.fail(func, "targets", f"must not contain the blank index {blank}",
+                           "a blank inside a target", "Mask padding with target_mask.")
+    Tn = ymask.sum(axis=1)
+    if Tn.min() == 0:
+        n = int(np.flatnonzero(Tn == 0)[0])
+        raise _checks.fail(func, "Y_mask", "must include at least one time step per "
+                           "observation", f"none for observation {n}")
+    # A label equal to the one before it needs a blank between them: one more time step.
+    # (Equal neighbours before the labels are blanks, counted and taken off again.)
+    same = tc[:, 1:] == tc[:, :-1]
+    repeats = same.sum(axis=1) - np.maximum(S - 1 - Sn, 0)
+    need = Sn + repeats
+    if (need > Tn).any():
+        n = int(np.flatnonzero(need > Tn)[0])
+        raise _checks.fail(
+            func, "targets", f"of observation {n} cannot fit the input length: "
+            f"{int(Sn[n])} labels with {int(repeats[n])} repeated neighbours need at least "
+            f"{int(need[n])} time steps", f"{int(Tn[n])} time steps in Y_mask",
+            "Use longer inputs (or a lower downsampling) or shorter targets.")
+    ext = np.full((N, 2 * S + 1), blank, dtype=np.int64)
     ext[:, 1::2] = tc
-    skip = np.zeros((N, L))
-    skip[:, 2:] = (ext[:, 2:] != blank) & (ext[:, 2:] != ext[:, :-2])
-    rows = np.arange(N)
-    # y of each extended label, (T, N, L); steps past an observation's end carry 1, so the
-    # recursion runs on over them harmlessly (each multiplies by at most 3, as a step does)
-    # and every row can share one loop.
-    yext = Yc.astype(np.float64)[:, rows[:, None], ext]
-    if not full:
-        yext[np.arange(T)[:, None] >= Tn[None, :]] = 1.0
-    if not _linear_is_exact(yext, T):
-        return _ctc_forward_log(Y, targets, ymask, tmask, blank)
-    pad = np.zeros((T, 2 * N if with_beta else N, L + 2))
-    pad[0, :N, 2:4] = yext[0, :, :2]
-    y, skip2 = yext, skip
+    order = None if Tn.min() == ymask.shape[1] else np.argsort(~ymask, axis=1, kind="stable")
+    return ext, Tn, Sn, order
+
+
+def _recursion(P, w0, w2):
+    """P[k + 1] = w0[k] * (P[k] + P[k] shifted by 1) + w2[k] * (P[k] shifted by 2), k < T.
+
+    P (T + 1, M) and w (T, M) are flat rows of (M / (L + 2)) padded sequences whose first two
+    entries are zero in P and in both w: a shift moves the last states of a sequence onto the
+    padding of the next, where the zero weights drop them. A step is four NumPy calls on the
+    whole batch; the loop costs their call overhead (zip hands out the row views for less
+    than indexing would)."""
+    add, multiply = np.add, np.multiply
+    tmp = np.empty(P.shape[1] - 2)
+    same = P[:, 2:]
+    for cur, a, a1, a2, y, y2 in zip(same[1:], same, P[:, 1:-1], P[:, :-2], w0[:, 2:],
+                                     w2[:, 2:]):
+        add(a, a1, out=cur)
+        multiply(cur, y, out=cur)
+        multiply(a2, y2, out=tmp)
+        add(cur, tmp, out=cur)
+
+
+def _ctc_forward(Y, ext, Tn, Sn, order, with_beta=False):
+    """Y (C, N, T) raw probabilities; returns a cache holding the per-observation loss, or
+    None when the probability-space recursion would not be exact (see _LINEAR_LIMIT).
+
+    Rows n < N run alpha over the extended labels ext[n] and the included steps in order.
+    With ``with_beta`` (a gradient will be asked for) rows N + n run beta in the same loop:
+    the same recursion on the reversed labels and steps, so one set of calls serves both.
+    P[k + 1] holds step k; P[0] is a virtual step before the first, one state set to 1, so
+    the first step is an ordinary step too."""
+    C, N, T = Y.shape
+    L = ext.shape[1]
+    M = 2 * N if with_beta else N
+    rows = np.arange(M)
+    # y of each class per step and row, with a class C of zeros for the padding positions.
+    yt = np.empty((T, M, C + 1))
+    yt[:, :, C] = 0.0
+    if order is None:
+        yt[:, :N, :C] = Y.transpose(2, 1, 0)
+        if with_beta:
+            yt[:, N:, :C] = yt[::-1, :N, :C]
+    else:
+        # Compact steps: row n's k-th included step, then ones (a step past an observation's
+        # end multiplies by at most 3, as a step does, and is never read).
+        k = np.arange(T)[:, None]
+        inside = k < Tn
+        when = np.where(inside, order.T, T)
+        if with_beta:
+            back = order[rows[:N], np.maximum(Tn - 1 - k, 0)]
+            when = np.concatenate([when, np.where(inside, back, T)], axis=1)
+        padded = np.ones((C, N, T + 1))
+        padded[:, :, :T] = Y
+        yt[:, :, :C] = padded[:, rows % N, when].transpose(1, 2, 0)
+    # Each row's extended labels after four padding positions of class C: ext2 = labels[:, 2:]
+    # (two padding positions, L states) and the skip test below compare s with s - 2.
+    labels = np.empty((M, L + 4), dtype=np.int64)
+    labels.fill(C)
+    labels[:N, 4:] = ext
     if with_beta:
-        # Row N + n holds beta of observation n at step T - 1 - k in reversed position L-1-s.
-        yr = yext if full else _end_aligned(yext, Tn)
-        y = np.concatenate([yext, yr[::-1, :, ::-1]], axis=1)
-        skip2 = np.concatenate([skip, _reversed_skip(skip)])
-        _beta_start(pad, N + rows, yr, Sn)
-    _recursion(pad, y, skip2)
-    last = pad[Tn - 1, rows, 2:]
-    end = last[rows, 2 * Sn] + np.where(Sn > 0, last[rows, np.maximum(2 * Sn - 1, 0)], 0)
-    with np.errstate(divide="ignore"):
-        logp = np.log(end)
+        labels[N:, 4:] = ext[:, ::-1]
+    ext2 = labels[:, 2:]
+    # y of each row's extended labels per step, (T, M (L + 2)) flat: one take of whole rows.
+    w0 = yt.reshape(T, -1).take((rows[:, None] * (C + 1) + ext2).ravel(), axis=1)
+    # The bound of _LINEAR_LIMIT over alpha's rows (beta's hold the same values), not padding.
+    if not _linear_is_exact(w0[:, :N * (L + 2)].reshape(T, N, L + 2)[:, :, 2:], T):
+        return None
+    # A skip from s - 2 to s where the labels differ (repeats and blanks never skip). Where a
+    # label sequence starts (after the padding blanks) this also lets alpha flow from states
+    # that stay 0, and beta flow on into states that are never read.
+    skip = np.empty((M, L + 2))
+    np.not_equal(ext2, labels[:, :-2], out=skip)
+    w2 = w0 * skip.reshape(-1)
+    P = np.zeros((T + 1, M, L + 2))
+    P[0, rows[:N], L + 1 - 2 * Sn] = 1.0  # alpha starts at the blank before the labels
+    if with_beta:
+        P[0, N:, 2] = 1.0  # beta at the last blank (reversed positions)
+    _recursion(P.reshape(T + 1, -1), w0, w2)
+    last = P[T, :N] if order is None else P[Tn, rows[:N]]
+    p = last[:, L] + last[:, L + 1]  # the last label and the blank after it
+    if p.min() > 0:
+        logp = np.log(p)
+    else:
+        with np.errstate(divide="ignore"):
+            logp = np.log(p)
     cache = _CTCCache()
-    cache.order, cache.ext, cache.skip, cache.alpha = order, ext, skip, pad[:, :N, 2:]
-    # beta by end-aligned step u: reverse the steps and the positions back.
-    cache.beta = pad[::-1, N:, :1:-1] if with_beta else None
-    cache.logp, cache.Tn, cache.Sn, cache.Yc = logp, Tn, Sn, Yc
+    cache.P, cache.p, cache.logp, cache.ext, cache.Tn, cache.order = P, p, logp, ext, Tn, order
     cache.log_space = False
-    cache.nll = (-logp).astype(dtype)
+    cache.nll = (-logp).astype(Y.dtype)
     return cache
 
 
-def _ctc_backward(cache, g, C):
+def _ctc_backward(cache, g, Y, fused=False):
+    """The gradient with respect to Y (C, N, T) of sum_n g[n] * loss[n]; with ``fused``, the
+    gradient with respect to Z for Y = softmax(Z) over C instead (the same as applying
+    softmax's VJP to the first, up to rounding).
+
+    alpha_t(s) beta_t(s) (both holding y_t(s)) is y_t(s) p times the posterior probability
+    that the path is in state s at step t; summed over the states of class c it gives
+    gamma = y * p * posterior(c). Then dloss/dy = -posterior / y = -gamma / (p y^2), and
+    through softmax dloss/dz = y * (dloss/dy - sum_c y dloss/dy) = y - posterior, since the
+    posteriors of a step sum to 1: gamma / (p y) subtracted from y, no softmax VJP needed."""
     if cache.log_space:
-        return _ctc_backward_log(cache, g, C)
-    ext, alpha, logp, Tn, Yc = cache.ext, cache.alpha, cache.logp, cache.Tn, cache.Yc
-    T, N = alpha.shape[:2]
-    rows = np.arange(N)
-    full = cache.order is None
-    beta = cache.beta  # (T, N, L) by end-aligned step u = t + T - Tn; Y was traced
-    # dL/dy = -(posterior occupation) / y = -alpha * beta / (p y^2), alpha and beta both
-    # holding y. The factor -g / p per observation is applied to alpha * beta first (zero for
-    # an impossible target, p = 0); the steps past an observation's end get zero.
-    with np.errstate(divide="ignore"):
-        factor = np.where(logp > -np.inf, -np.asarray(g, dtype=np.float64) / np.exp(logp), 0.0)
-    if full:
-        occ = alpha * beta
-        occ *= factor[:, None]
+        dY = _ctc_backward_log(cache, g, Y.shape[0])
+        if fused:
+            dY = Y * (dY - np.sum(dY * Y, axis=0, keepdims=True))
+        return dY
+    P, ext, Tn, order, p = cache.P, cache.ext, cache.Tn, cache.order, cache.p
+    C, N, T = Y.shape
+    L = ext.shape[1]
+    if p.min() > 0:
+        weight, factor = g, g / p
+    else:  # an impossible target (p = 0) gets no gradient
+        weight = np.where(p > 0, g, 0.0)
+        factor = weight / np.where(p > 0, p, 1.0)
+    alpha = P[1:, :N, 2:]
+    if order is None:
+        beta = P[T:0:-1, N:, L + 1:1:-1]  # reversed steps and positions, back in order
     else:
-        uc = np.minimum(np.arange(T)[:, None] + (T - Tn)[None, :], T - 1)
-        occ = alpha * beta[uc, rows]  # beta on real steps
-        occ *= np.where(np.arange(T)[:, None] < Tn[None, :], factor[None, :], 0.0)[:, :, None]
-    onehot = (ext[:, :, None] == np.arange(C)[None, None, :]).astype(np.float64)
-    # Sum over the states of each class: (N, T, L) @ (N, L, C).
-    gamma = np.transpose(np.matmul(np.transpose(occ, (1, 0, 2)), onehot), (1, 0, 2))
-    ysq = np.square(Yc, dtype=np.float64)
-    dYc = np.zeros(Yc.shape, dtype=Yc.dtype)
-    np.divide(gamma, ysq, out=dYc, where=ysq > 0, casting="same_kind")
-    if full:
-        dY = dYc
-    else:
-        dY = np.empty_like(dYc)
-        dY[cache.order.T, rows] = dYc
-    return np.transpose(dY, (2, 1, 0))
+        u = Tn - 1 - np.arange(T)[:, None]  # beta's step for compact step t
+        beta = P[1 + np.maximum(u, 0), N + np.arange(N), L + 1:1:-1]
+        beta[u < 0] = 0.0  # steps past an observation's end
+        weight = weight[:, None] * (np.arange(T) < Tn[:, None])
+    occ = np.empty((N, L, T))
+    np.multiply(alpha.transpose(1, 2, 0), beta.transpose(1, 2, 0), out=occ)
+    # (g / p) * (sum over the states of each class) = g y posterior: (N, C, L) @ (N, L, T).
+    # With fused, the sign is kept for the subtraction below. The rest runs in this (N, C, T)
+    # layout in float64 (same layout, one dtype: no strided or casting loops), then one copy.
+    onehot = (ext[:, None, :] == np.arange(C)[:, None]) * (factor if fused else -factor)[:, None,
+                                                                                           None]
+    gamma = np.matmul(onehot, occ)
+    y = np.empty((N, C, T))
+    y[...] = (Y if order is None else np.take_along_axis(Y, order[None], axis=2)).transpose(
+        1, 0, 2)
+    if not fused:
+        np.multiply(y, y, out=y)  # dloss/dy = -(g / p) (sum) / y^2
+    if y.min() > 0:
+        np.divide(gamma, y, out=gamma)
+    else:  # gamma is 0 where y is (alpha and beta hold y): 0, not 0 / 0
+        np.divide(gamma, y, out=gamma, where=y > 0)
+    if fused:  # g y - g posterior
+        y *= weight[:, None, None] if order is None else weight[:, None, :]
+        np.subtract(y, gamma, out=gamma)
+    out = np.empty((C, N, T), dtype=Y.dtype)
+    out[...] = gamma.transpose(1, 0, 2)
+    if order is not None:
+        compact, out = out, np.empty_like(out)
+        out[:, np.arange(N)[:, None], order] = compact
+    return out
 
 
 def _ctc_forward_log(Y, targets, ymask, tmask, blank):
@@ -308,24 +357,39 @@ def _ctc_backward_log(cache, g, C):
 
 @primitive
 def _ctc_core(Y, cache):
-    return cache.nll
+    """The loss reduced over the batch; ``cache`` holds the recursions, computed from Y."""
+    return cache.nll.mean() if cache.mean else cache.nll.sum()
+
+
+def _weights(g, Y, cache):
+    """Each observation's weight in the loss, from the gradient g of the reduced loss."""
+    if isbox(g) or isbox(Y):
+        raise RuntimeError(
+            "ctc: higher derivatives are not supported through ctc; MATLAB does not "
+            "support them either. Call dlgradient without enable_higher_derivatives=True "
+            "for losses that include ctc.")
+    g = float(g)
+    return np.full(len(cache.nll), g / len(cache.nll) if cache.mean else g)
 
 
 def _ctc_vjp(argnums, ans, args, kwargs):
     Y, cache = args
-
-    def vjp(g):
-        if isbox(g) or isbox(Y):
-            raise RuntimeError(
-                "ctc: higher derivatives are not supported through ctc; MATLAB does not "
-                "support them either. Call dlgradient without enable_higher_derivatives=True "
-                "for losses that include ctc.")
-        return (_ctc_backward(cache, g, np.shape(Y)[0]),)
-
-    return vjp
+    return lambda g: (_ctc_backward(cache, _weights(g, Y, cache), Y),)
 
 
 defvjp_argnums(_ctc_core, _ctc_vjp)
+
+
+def _softmax_ctc_vjp(node, parent):
+    """ctc(softmax(Z)): the gradient with respect to Z in one step (see _ctc_backward), used
+    by dlgradient when softmax's output feeds only ctc and is not itself differentiated."""
+    if parent.args[1] not in (0, -3):  # softmax over another axis than ctc's C
+        return None
+    Y, cache = node.args
+    return lambda g: (_ctc_backward(cache, _weights(g, Y, cache), Y, fused=True),)
+
+
+defvjp_fused(_ctc_core, _softmax, _softmax_ctc_vjp)
 
 
 def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
@@ -379,8 +443,14 @@ def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
     Notes
     -----
     Masks may select any entries; the selected entries are taken in order. The recursions run
-    in log space, so long sequences do not underflow. If Y gives the target zero probability
-    the loss is ``inf`` and that observation's gradient is set to zero. Cost O(T · N · S).
+    on probabilities where that is exact and in log space otherwise, so long sequences do not
+    underflow. If Y gives the target zero probability the loss is ``inf`` and that
+    observation's gradient is set to zero. Cost O(T · N · S).
+
+    For ``ctc(softmax(Z), ...)`` differentiated with respect to Z, the gradient is computed
+    directly as ``y - posterior`` per step (the chain rule through softmax, to rounding),
+    unless softmax's output is also used elsewhere or differentiated itself. In float32 this
+    also stays finite where the gradient with respect to Y, ``-posterior / y``, overflows.
 
     MATLAB compatibility
     --------------------
@@ -418,55 +488,29 @@ def ctc(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
         raise _checks.fail(func, "Y", 'must be a "CBT" array of shape (C, N, T)',
                            f"shape {Yv.shape}")
     data = Yv._data
-    C, N, T = np.shape(getval(data))
+    raw = _raw(data)
+    C, N, T = raw.shape
     blank = _checks.positive_int(func, "blank_index", blank_index, allow_zero=True)
     if blank >= C:
         raise _checks.fail(func, "blank_index", f"must be a 0-based class index below {C}",
                            blank)
     reduction = _checks.choice(func, "reduction", reduction, ("mean", "sum"))
-    _, tgt = indices(func, "targets", targets)
+    if type(targets) is np.ndarray and targets.dtype.kind in "iu":
+        tgt = targets.astype(np.int64, copy=False)  # what indices() gives, without a copy
+    else:
+        _, tgt = indices(func, "targets", targets)
     if tgt.ndim != 2 or tgt.shape[0] != N:
         raise _checks.fail(func, "targets", f"must have shape (N, S) with N = {N}",
                            f"shape {tgt.shape}")
     ymask = _mask(func, "Y_mask", Y_mask, (N, T))
     tmask = _mask(func, "target_mask", target_mask, tgt.shape)
-    _check_targets(func, tgt, ymask, tmask, C, blank)
-    cache = _ctc_forward(_raw(data), tgt, ymask, tmask, blank, with_beta=isbox(data))
-    nll = _ctc_core(data, cache)
-    loss = anp.mean(nll) if reduction == "mean" else anp.sum(nll)
+    ext, Tn, Sn, order = _prepare(func, tgt, ymask, tmask, C, blank)
+    cache = _ctc_forward(raw, ext, Tn, Sn, order, with_beta=isbox(data))
+    if cache is None:
+        cache = _ctc_forward_log(raw, tgt, ymask, tmask, blank)
+    cache.mean = reduction == "mean"
+    loss = _ctc_core(data, cache)
     return dlarray._wrap(loss if isbox(loss) else np.asarray(loss))
-
-
-def _check_targets(func, tgt, ymask, tmask, C, blank):
-    valid = tgt[tmask]
-    if valid.size and (valid.min() < 0 or valid.max() >= C):
-        bad = valid[(valid < 0) | (valid >= C)][:3]
-        raise _checks.fail(func, "targets", f"must hold 0-based class indices in [0, {C - 1}]",
-                           f"values such as {bad.tolist()}",
-                           "Python indices are 0-based: MATLAB's class k is k - 1 here.")
-    if np.any(valid == blank):
-        raise _checks.fail(func, "targets", f"must not contain the blank index {blank}",
-                           "a blank inside a target", "Mask padding with target_mask.")
-    Tn = ymask.sum(axis=1)
-    if np.any(Tn == 0):
-        n = int(np.flatnonzero(Tn == 0)[0])
-        raise _checks.fail(func, "Y_mask", "must include at least one time step per "
-                           "observation", f"none for observation {n}")
-    # Entries selected by the mask, moved to the front of each row (as the recursion sees them).
-    S = tgt.shape[1]
-    compact = np.take_along_axis(tgt, np.argsort(~tmask, axis=1, kind="stable"), axis=1)
-    Sn = tmask.sum(axis=1)
-    repeats = np.sum((compact[:, 1:] == compact[:, :-1]) & (np.arange(1, S) < Sn[:, None]),
-                     axis=1)
-    need = Sn + repeats
-    short = np.flatnonzero(need > Tn)
-    if short.size:
-        n = int(short[0])
-        raise _checks.fail(
-            func, "targets", f"of observation {n} cannot fit the input length: "
-            f"{int(Sn[n])} labels with {int(repeats[n])} repeated neighbours need at least "
-            f"{int(need[n])} time steps", f"{int(Tn[n])} time steps in Y_mask",
-            "Use longer inputs (or a lower downsampling) or shorter targets.")
 
 
 def _ctc_reference(Y, targets, Y_mask, target_mask, *, blank_index=0, reduction="mean",
