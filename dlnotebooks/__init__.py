@@ -20,9 +20,6 @@ fails when a module with module-level state is missing here):
   thresholds are raised so that a training step reuses freed array memory (``_malloc.py``
   remembers that it ran). Opt out with the environment variable
   ``DLNOTEBOOKS_MALLOC_TUNING=0``.
-* The opt-in two-thread split (``_threads.py``, only with ``DLNOTEBOOKS_THREADS=2`` and BLAS
-  at more than one thread): made at its first use, a threadpoolctl view of NumPy's BLAS, one
-  helper thread and a lock; BLAS is set to one thread during a split and restored after it.
 * Registries filled once at import and only read afterwards: the op registry
   (``ops/_registry.py``), the layer registry (``nn/layers/_base.py``), the container types
   of ``_tree.py`` (Learnables, State, dlnetwork) and the exercises

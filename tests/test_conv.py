@@ -70,33 +70,6 @@ def test_padding_wider_than_the_window_equals_padding_the_input_first(stride, di
     np.testing.assert_allclose(extractdata(gb), extractdata(gbp), rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("transposed", [False, True])
-def test_opt_in_two_thread_split_gives_the_same_results_and_keeps_blas(monkeypatch, transposed):
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    X = dlarray(_rng(0).standard_normal((8, 8, 16, 32)).astype("float32"), "SSCB")
-    # (h, w, C, F) for dlconv is (h, w, F, C) for dltranspconv: 16 channels in, 32 out
-    W = dlarray((_rng(1).standard_normal((3, 3) + ((32, 16) if transposed else (16, 32)))
-                 * 0.1).astype("float32"))
-    b = dlarray(np.zeros((32, 1), "float32"))
-    conv = dltranspconv if transposed else dlconv
-
-    def loss(X, W, b):
-        Y = conv(X, W, b, stride=2, **({"cropping": 1} if transposed else {"padding": 1}))
-        return Y, dlgradient(np.sum(Y * Y), (X, W, b))
-
-    def blas_threads():
-        return [p["num_threads"] for p in threadpoolctl.threadpool_info()
-                if p["user_api"] == "blas"]
-
-    with threadpoolctl.threadpool_limits(2, user_api="blas"):
-        expected = dlfeval(loss, X, W, b)
-        monkeypatch.setenv("DLNOTEBOOKS_THREADS", "2")
-        got = dlfeval(loss, X, W, b)
-        assert set(blas_threads()) == {2}  # the user's setting, unchanged after the calls
-    for a, e in zip([got[0], *got[1]], [expected[0], *expected[1]]):
-        np.testing.assert_allclose(extractdata(a), extractdata(e), rtol=2e-5, atol=1e-5)
-
-
 def test_grouped_equals_split_convolutions():
     X = _x((5, 5, 4, 2))
     W = _rng(1).standard_normal((3, 3, 2, 3, 2))  # 2 groups of 2 channels -> 3 filters each

@@ -22,7 +22,6 @@ import math
 
 import numpy as np
 
-from .. import _threads
 
 # The weight gradient sums y[p] cols[p]^T over the positions p in chunks of positions, so the
 # per-position products (chunk, g, F/g, K) stay in cache instead of being one array of
@@ -86,19 +85,6 @@ def as_geometry(cols_shape, nd, groups, fg, runs):
 _ALL = slice(None)
 
 
-# With BLAS set to two threads the positions are split in two halves of the first window
-# dimension, one per thread (``_threads.split``): the per-position products are mostly too
-# small for BLAS to split by itself. Only for products of at least this many multiply-adds.
-_SPLIT_MIN_MACS = 1 << 21
-
-
-def _split_rows(geo, kk, part):
-    macs = math.prod(geo.out) * geo.g * geo.fg * kk * geo.m
-    if macs < _SPLIT_MIN_MACS:
-        return [part(0, geo.out[0])]
-    return _threads.split(part, geo.out[0])
-
-
 def wmul(w, cols, geo):
     """``y[p] = w cols[p]`` per group -> y (*S', F, M)."""
     y = np.empty(geo.out + (geo.g * geo.fg, geo.m), dtype=np.result_type(w, cols))
@@ -117,7 +103,7 @@ def wmul(w, cols, geo):
                 else:
                     np.matmul(a, c, out=y4[pos])
 
-    _split_rows(geo, geo._tail(0), part)
+    part(0, geo.out[0])
     return y
 
 
@@ -137,7 +123,7 @@ def wtmul(w, y, geo, cols_shape):
             ysub = y4[pos + (_ALL,) + (None,) * j]
             np.matmul(wsub, ysub, out=geo.cols_at(cols, j)[pos + (_ALL,) + taps])
 
-    _split_rows(geo, geo._tail(0), part)
+    part(0, geo.out[0])
     return cols
 
 
@@ -165,8 +151,7 @@ def wgrad(y, cols, geo):
                     acc += np.matmul(y4[sub], np.swapaxes(c, -1, -2)).sum(axis=axes)
         return total
 
-    totals = _split_rows(geo, geo._tail(0), part)
-    return totals[0] if len(totals) == 1 else np.add(totals[0], totals[1], out=totals[0])
+    return part(0, geo.out[0])
 
 
 def add_bias(y, b, nd):
