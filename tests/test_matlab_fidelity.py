@@ -239,6 +239,63 @@ def test_softmax_path_equals_matlab_formula_in_the_normal_range():
                                    dl.extractdata(dl.crossentropy(plain, T, **kw)), rtol=1e-12)
 
 
+@pytest.mark.parametrize("fmt, shape", [("CB", (4, 3)), ("SSCB", (2, 2, 4, 3)),
+                                        ("CBT", (4, 3, 2))])
+def test_softmax_path_gradient_with_respect_to_softmax_output(fmt, shape):
+    # crossentropy(softmax(X), T) is valued from the logits; asking for the gradient with
+    # respect to softmax's output Y must still give d(-T log Y)/dY, not zeros, and X's gradient
+    # must be the same whether Y is asked for too, used elsewhere, or not.
+    rng = np.random.default_rng(3)
+    X = dlarray(rng.standard_normal(shape), fmt)
+    T = dlarray(np.moveaxis(np.eye(4)[:, rng.integers(0, 4, int(np.prod(shape)) // 4)]
+                            .reshape((4,) + tuple(n for i, n in enumerate(shape)
+                                                  if i != fmt.index("C"))), 0, fmt.index("C")),
+                fmt)
+
+    def both(X):
+        Y = dl.softmax(X)
+        loss = dl.crossentropy(Y, T)
+        return dlgradient(loss, Y), dlgradient(loss, X)
+
+    def x_only(X):
+        return dlgradient(dl.crossentropy(dl.softmax(X), T), X)
+
+    def plain(X):  # the same numbers through a copy that is not softmax's output
+        Y = dl.softmax(X) * 1.0
+        loss = dl.crossentropy(Y, T)
+        return dlgradient(loss, Y), dlgradient(loss, X)
+
+    gy, gx = dlfeval(both, X)
+    gy_plain, gx_plain = dlfeval(plain, X)
+    n = shape[fmt.index("B")]  # normalised by the batch size
+    y = dl.extractdata(dl.softmax(X))
+    np.testing.assert_allclose(dl.extractdata(gy), -dl.extractdata(T) / y / n, rtol=1e-12)
+    np.testing.assert_allclose(dl.extractdata(gy), dl.extractdata(gy_plain), rtol=1e-12)
+    np.testing.assert_allclose(dl.extractdata(gx), dl.extractdata(gx_plain), atol=1e-15)
+    np.testing.assert_allclose(dl.extractdata(dlfeval(x_only, X)), dl.extractdata(gx),
+                               atol=1e-15)
+
+
+def test_softmax_path_second_derivative_equals_the_composed_formula():
+    rng = np.random.default_rng(4)
+    X = dlarray(rng.standard_normal((4, 3)), "CB")
+    T = np.eye(4)[:, [2, 0, 3]]
+
+    def penalty(loss_fn):
+        def f(X):
+            g = dlgradient(loss_fn(X), X, enable_higher_derivatives=True)
+            return dlgradient(np.sum(g * g), X)
+        return f
+
+    def composed(X):  # -sum(T log softmax(X)) / N written out
+        z = X - np.max(dl.extractdata(X), axis=0, keepdims=True)
+        return -np.sum(T * (z - np.log(np.sum(np.exp(z), axis=0, keepdims=True)))) / 3
+
+    got = dlfeval(penalty(lambda X: dl.crossentropy(dl.softmax(X), T)), X)
+    np.testing.assert_allclose(dl.extractdata(got), dl.extractdata(dlfeval(penalty(composed), X)),
+                               rtol=1e-10, atol=1e-14)
+
+
 def test_softmax_path_gradient_matches_finite_differences():
     rng = np.random.default_rng(2)
     X = dlarray(rng.standard_normal((4, 3)), "CB")

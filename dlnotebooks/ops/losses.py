@@ -14,7 +14,8 @@ from .. import _checks
 from ..core import dlarray
 from ..core.dlarray import _align
 from ._prims import defvjp, primitive, sample_array
-from .activations import softmax, softmax_logits
+from ..autodiff._engine import defvjp_fused
+from .activations import _softmax, softmax, softmax_logits
 from ._registry import Case, Kink, OpRecord, register
 
 __all__ = ["crossentropy", "l1loss", "l2loss", "huber", "mse"]
@@ -199,7 +200,10 @@ def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
     dlarray that :func:`softmax` returned (``crossentropy(softmax(X), T)``, single-label), the
     loss is computed from the logits as ``-T * log_softmax(X)``. The values are those of
     MATLAB's formula wherever ``Y >= eps`` (up to rounding), and a sample whose true-class
-    probability underflows keeps its gradient ``softmax(X) - T`` with respect to X.
+    probability underflows keeps its gradient ``softmax(X) - T`` with respect to X. The
+    gradient with respect to Y itself (``dlgradient(loss, Y)``) is ``-T ./ Y``, as for any Y;
+    X's gradient goes straight from the loss to the logits only when Y is not asked for and
+    feeds nothing else, and otherwise through softmax's VJP (the same values up to rounding).
 
     **Any other Y** (computed by hand, indexed, or multilabel): ``log`` is applied to
     ``max(Y, eps)`` with eps the machine epsilon of Y's type, as in MATLAB, so a zero
@@ -242,10 +246,7 @@ def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
         # Y is softmax(X): -T log softmax(X) from the logits, so a saturated sample keeps
         # its gradient softmax(X) - T (MATLAB's log(max(Y, eps)) would give it zero).
         x = _checks.Layout.of(func, logits, data_format, arg="Y").data
-        axis = layout.fmt.index("C")
-        shift = getval(x).max(axis=axis, keepdims=True)  # a constant: no gradient needed
-        log_y = (x - shift) - anp.log(anp.sum(anp.exp(x - shift), axis=axis, keepdims=True))
-        loss = -t * log_y
+        loss = _neg_t_log_softmax(y, t, getval(x), layout.fmt.index("C"))
     else:
         dtype = np.result_type(getval(y))
         eps = np.asarray(np.finfo(dtype if np.issubdtype(dtype, np.floating) else float).eps,
@@ -257,6 +258,44 @@ def crossentropy(Y, targets, weights=None, *, mask=None, reduction="sum",
     w = _expand(func, "weights", weights, layout, weights_format)
     m = _expand(func, "mask", mask, layout)
     return _reduce(func, loss, layout, w, m, reduction, normalization_factor, per_c=True)
+
+
+# -T log(Y) for Y = softmax(X), valued from the logits X. It is a node on Y, so dlgradient with
+# respect to Y gives -T / Y; with respect to X, when Y feeds only this loss and is not itself
+# differentiated, the backward pass goes straight to X with Y - T per sample (weighted by the
+# incoming gradient), which stays exact where a probability underflows. Written with autograd
+# NumPy throughout, so higher derivatives work on both paths.
+def _log_softmax(x, axis):
+    z = x - getval(x).max(axis=axis, keepdims=True)  # the shift is a constant
+    return z - anp.log(anp.sum(anp.exp(z), axis=axis, keepdims=True))
+
+
+@primitive
+def _neg_t_log_softmax(y, t, x, axis):
+    return -t * _log_softmax(x, axis)
+
+
+def _tiny(y):
+    dtype = np.result_type(getval(y))
+    return np.finfo(dtype if np.issubdtype(dtype, np.floating) else float).tiny
+
+
+defvjp(_neg_t_log_softmax,
+       # d/dY of -T log Y; max(Y, tiny) keeps an underflowed probability finite in the chain
+       # through softmax (there Y times this gradient is -T, as it should be).
+       lambda ans, y, t, x, axis: lambda g: -g * t / anp.maximum(y, _tiny(y)),
+       lambda ans, y, t, x, axis: lambda g: -g * _log_softmax(x, axis))
+
+
+def _softmax_crossentropy_vjp(node, parent):
+    """crossentropy(softmax(X), T) differentiated with respect to X (Y not asked for)."""
+    y, t, _, axis = node.args
+    if parent.args[1] != axis:
+        return None
+    return lambda g: (-g * t + y * anp.sum(g * t, axis=axis, keepdims=True),)
+
+
+defvjp_fused(_neg_t_log_softmax, _softmax, _softmax_crossentropy_vjp)
 
 
 def _warn_clamped(y, t, eps, mode):
