@@ -39,11 +39,21 @@ def best_time(step, *, repeats=7, warmup=2):
     return min(times)
 
 
-def rounds(steps, *, repeats=15, warmup=3):
+#: Pause before each timed step when the libraries run more than one thread (s). OpenBLAS's
+#: and OpenMP's worker threads keep spinning for a while after a call; without the pause
+#: they competed with the other library's step that followed. Measured at 2 threads, LSTM:
+#: torch's median step took 8.8 ms right after ours against 5.8 ms alone, which made the
+#: median ratio 1.05 instead of 1.72-1.77; with a 50 ms pause the alternated medians equal the
+#: ones measured alone.
+SETTLE_S = 0.05
+
+
+def rounds(steps, *, repeats=15, warmup=3, settle=0.0):
     """Wall times (s) of each step in each of ``repeats`` rounds, the steps run in turn.
 
     Returns one list of times per step. Timing them in turn lets a busy machine slow all of
-    them alike, so per-round ratios are steadier than ratios of separate runs.
+    them alike, so per-round ratios are steadier than ratios of separate runs. ``settle``
+    seconds of sleep before each timed step let the previous step's worker threads go idle.
     """
     for step in steps:
         for _ in range(warmup):
@@ -52,6 +62,8 @@ def rounds(steps, *, repeats=15, warmup=3):
     for _ in range(repeats):
         for k, step in enumerate(steps):
             gc.collect()
+            if settle:
+                time.sleep(settle)
             start = time.perf_counter()
             step()
             times[k].append(time.perf_counter() - start)
@@ -230,7 +242,8 @@ def _time_child(workloads, threads, repeats, script, memory):
             times = rounds([ours], repeats=repeats)
             print(f"{name:<40} dlnotebooks best {min(times[0]) * 1e3:8.2f} ms", flush=True)
             continue
-        t_ours, t_ref = rounds([ours, ref], repeats=repeats)
+        t_ours, t_ref = rounds([ours, ref], repeats=repeats,
+                               settle=SETTLE_S if threads > 1 else 0.0)
         ratios = [a / b for a, b in zip(t_ours, t_ref)]
         median = statistics.median(ratios)
         print(f"{name:<40} dlnotebooks best {min(t_ours) * 1e3:8.2f} ms   {ref_label} best "
