@@ -243,6 +243,7 @@ def _tap_range(a, s, d, pb, o, n):
     return slice(lo, hi + 1), slice(j, j + (hi - lo) * s + 1, s)
 
 
+@functools.lru_cache(maxsize=256)
 def tap_runs(k, s, d, pads, out, sizes, *, min_saving=0.15, max_classes=64):
     """Per window dimension, runs ``(i0, i1, a0, a1)``: output positions i0..i1-1 see the taps
     a0..a1-1 inside the unpadded input (size ``sizes``), the others fall into the padding.
@@ -251,7 +252,8 @@ def tap_runs(k, s, d, pads, out, sizes, *, min_saving=0.15, max_classes=64):
     would split them into more than ``max_classes`` classes of positions: the border classes
     take several small matrix products each. Measured: LeNet's "same" 5x5 and 3x3
     convolutions (8-9% saved) ran slower, the DCGAN generator's 8x8 -> 16x16 layer (12%)
-    broke even, its 4x4 -> 8x8 layer (23%) ran 10-20% faster.
+    broke even, its 4x4 -> 8x8 layer (23%) ran 10-20% faster. Cached: a pure function of
+    the (tuple) shapes, asked again at every call.
     """
     runs, valid, classes = [], 1.0, 1
     for kk, ss, dd, (pb, _), o, n in zip(k, s, d, pads, out, sizes):
