@@ -170,8 +170,8 @@ class WindowLayout:
     def to_internal(self, data):
         if self.perm != tuple(range(len(self.perm))):
             data = anp.transpose(data, self.perm)
-        m = int(np.prod([self.shape[i] for i in self.rest], dtype=np.int64))
-        return anp.reshape(data, self.sizes + (self.channels, m))
+        m = math.prod(self.shape[i] for i in self.rest)
+        return _reshaped(data, self.sizes + (self.channels, m))
 
     def from_internal(self, y, win_sizes, channels=None):
         """``y`` is ``(*win_sizes, C', M)``; return it in canonical order with the new sizes."""
@@ -181,10 +181,16 @@ class WindowLayout:
         if channels is not None:
             shape[self.fmt.index("C")] = channels
         permuted = tuple(shape[i] for i in self.perm)
-        y = anp.reshape(y, permuted)
+        y = _reshaped(y, permuted)
         if self.perm != tuple(range(len(self.perm))):
             y = anp.transpose(y, tuple(np.argsort(self.perm)))
         return y
+
+
+def _reshaped(x, shape):
+    """``anp.reshape`` unless x already has that shape: a traced no-op reshape still costs a
+    tape node and its VJP (for "SSCB" data both layout changes above are no-ops)."""
+    return x if np.shape(getval(x)) == shape else anp.reshape(x, shape)
 
 
 # ---------------------------------------------------------------- gather / scatter

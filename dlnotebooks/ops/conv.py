@@ -329,7 +329,7 @@ def _bias(func, bias, num_f, dtype):
     if size != num_f:
         raise _checks.fail(func, "bias", f"must have {num_f} elements (one per filter) or 1",
                            f"shape {_shape(b)}", f"Use shape ({num_f}, 1).")
-    return anp.reshape(b, (num_f, 1))
+    return b if _shape(b) == (num_f, 1) else anp.reshape(b, (num_f, 1))
 
 
 def dlconv(X, weights, bias, *, stride=1, dilation_factor=1, padding=0, padding_value=0,
