@@ -223,6 +223,17 @@ def im2col(x, k, s, d, pads, out, groups=1):
     is what the per-position matrix products in ``conv.py`` take.
     """
     nd = len(k)
+    cg = x.shape[nd] // groups
+    if cg * x.shape[nd + 1] >= _LONG_RUN and any(p for pair in pads for p in pair):
+        # Long runs: one copy per tap straight from x and zeros where the tap is in the
+        # padding, instead of first building the padded copy of x (two more passes).
+        cols = np.empty(tuple(out) + (groups,) + tuple(k) + (cg, x.shape[nd + 1]),
+                        dtype=x.dtype)
+        xg = x.reshape(x.shape[:nd] + (groups, cg, x.shape[nd + 1]))
+        for src, dst in _gather_plan(tuple(k), tuple(s), tuple(d), tuple(pads), tuple(out),
+                                     tuple(x.shape[:nd])):
+            cols[dst] = 0 if src is None else xg[src]
+        return cols
     xp = padded(x, pads)
     st = xp.strides
     cg = xp.shape[nd] // groups
@@ -230,6 +241,39 @@ def im2col(x, k, s, d, pads, out, groups=1):
     strides = (tuple(st[i] * s[i] for i in range(nd)) + (st[nd] * cg,)
                + tuple(st[i] * d[i] for i in range(nd)) + (st[nd], st[nd + 1]))
     return np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
+
+
+# Window rows of at least this many values (C/g * M) are gathered tap by tap (see im2col):
+# measured faster for the DCGAN generator's 64- and 32-channel layers (C*M = 4096, 2048),
+# slower for its 1-channel layer (64).
+_LONG_RUN = 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _gather_plan(k, s, d, pads, out, sizes):
+    """(source index in x or None for zeros, destination index in cols) per window tap:
+    the tap's positions inside x, then the slabs of positions where it is in the padding."""
+    nd = len(k)
+    every = (slice(None),)
+    plan = []
+    for tap in itertools.product(*[range(kk) for kk in k]):
+        pos, src = [], []
+        for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, sizes):
+            i, j = _tap_range(a, ss, dd, pb, o, n)
+            if i is None:
+                break
+            pos.append(i)
+            src.append(j)
+        else:
+            plan.append((tuple(src), tuple(pos) + every + tap))
+            for dim in range(nd):
+                for part in (slice(0, pos[dim].start), slice(pos[dim].stop, out[dim])):
+                    if part.stop > part.start:
+                        index = tuple(pos[:dim]) + (part,) + every * (nd - dim - 1)
+                        plan.append((None, index + every + tap))
+            continue
+        plan.append((None, every * (nd + 1) + tap))
+    return tuple(plan)
 
 
 def tap_slices(tap, s, d, out):
