@@ -23,6 +23,8 @@ prod(k) * C/groups)`` with the inner axis ordered (k..., c), the order of a wind
 in cols (for one group a view of the MATLAB weights, not a copy).
 """
 
+import math
+
 import autograd.numpy as anp
 import numpy as np
 
@@ -175,21 +177,65 @@ def _tconv_vjp(argnums, ans, args, kwargs):
                     1: lambda: _wmul(wm, h, None, nd, runs),
                     2: lambda: _bias_sum(g, nd, _shape(b))}
             return tuple(made[i]() for i in argnums)
-        h = None
-        if 0 in argnums or 1 in argnums:
+        cols_shape = _tconv_cols_shape(_shape(x), wshape, k, yshape)
+        rows = _chunk_rows(cols_shape, runs, np.result_type(g))
+        if rows < out[0] and (0 in argnums or 1 in argnums):
+            made = dict(zip((0, 1), _tconv_grads_in_chunks(g, wm, x, geo, cols_shape, rows)))
+        elif 0 in argnums or 1 in argnums:
             kk, s, d, pads = geo
             h = win.im2col(g, kk, s, d, pads, out, groups)
-            lay = cm.as_geometry(_tconv_cols_shape(_shape(x), wshape, k, yshape), nd, groups,
-                                 wshape[1], runs)
-        made = {0: lambda: cm.wgrad(x, h, lay),
-                1: lambda: cm.wmul(wm, h, lay),
-                2: lambda: _bias_sum(g, nd, _shape(b))}
-        return tuple(made[i]() for i in argnums)
+            lay = cm.as_geometry(cols_shape, nd, groups, wshape[1], runs)
+            made = {0: cm.wgrad(x, h, lay) if 0 in argnums else None,
+                    1: cm.wmul(wm, h, lay) if 1 in argnums else None}
+        else:
+            made = {}
+        if 2 in argnums:
+            made[2] = _bias_sum(g, nd, _shape(b))
+        return tuple(made[i] for i in argnums)
 
     return vjp
 
 
 defvjp_argnums(_tconv, _tconv_vjp)
+
+# The plain backward of _tconv gathers the output gradient's windows in chunks of rows of
+# positions of at most this size, each used by the weight and the input gradient while it is
+# still in cache. Measured on the DCGAN generator's 8x8 -> 16x16 layer (8.4 MB of windows):
+# 6% faster with 2 MiB chunks than with one gather, also with the cache flushed before.
+_TCONV_CHUNK_BYTES = 2 << 20
+
+
+def _chunk_rows(cols_shape, runs, dtype):
+    """Rows of positions (first window dim) per chunk; all of them when chunks do not pay.
+
+    Only without tap skipping (``runs`` None): its classes of positions span all rows.
+    """
+    rows = cols_shape[0]
+    if runs is not None:
+        return rows
+    row_bytes = math.prod(cols_shape[1:]) * np.dtype(dtype).itemsize
+    return max(1, min(rows, _TCONV_CHUNK_BYTES // max(1, row_bytes)))
+
+
+def _tconv_grads_in_chunks(g, wm, x, geo, cols_shape, rows):
+    """(w gradient, x gradient) of ``_tconv`` for plain g, windows gathered ``rows`` at a time."""
+    k, s, d, pads = geo
+    nd = len(k)
+    groups, fg, kdim = wm.shape
+    gp = win.padded(g, pads)
+    nopad = ((0, 0),) * nd
+    out = cols_shape[:nd]
+    gw = np.zeros((groups, fg, kdim), dtype=np.result_type(x, g))
+    gx = np.empty(x.shape, dtype=np.result_type(wm, g))
+    for r0 in range(0, out[0], rows):
+        r1 = min(out[0], r0 + rows)
+        part = gp[r0 * s[0]:(r1 - 1) * s[0] + d[0] * (k[0] - 1) + 1]
+        sub = (r1 - r0,) + tuple(out[1:])
+        h = win.im2col(part, k, s, d, nopad, sub, groups)
+        lay = cm.as_geometry(sub + tuple(cols_shape[nd:]), nd, groups, fg, None)
+        gw += cm.wgrad(x[r0:r1], h, lay)
+        gx[r0:r1] = cm.wmul(wm, h, lay)
+    return gw, gx
 
 
 def _transposed(x, wm, b, geo, yshape):
