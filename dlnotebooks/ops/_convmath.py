@@ -111,12 +111,16 @@ def wmul(w, cols, geo):
     return y
 
 
-def wtmul(w, y, geo, cols_shape):
-    """``cols[p] = w^T y[p]`` per group -> cols (zero at the taps out of range)."""
+def wtmul(w, y, geo, cols_shape, zero_outside=True):
+    """``cols[p] = w^T y[p]`` per group -> cols (zero at the taps out of range).
+
+    ``zero_outside=False`` leaves the taps out of range unwritten, for a caller that reads
+    only the taps in range (the scatter of a transposed convolution).
+    """
     cols = np.empty(cols_shape, dtype=np.result_type(w, y))
     y4 = geo.y4(y)
     for pos, j, lead, last in geo.classes():
-        if j is None or len(lead) > 1 or last != slice(0, geo._tail(0)):
+        if zero_outside and (j is None or len(lead) > 1 or last != slice(0, geo._tail(0))):
             geo.cols_at(cols, 0)[pos] = 0
         if j is None:
             continue

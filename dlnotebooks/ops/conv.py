@@ -149,7 +149,10 @@ def _tconv(wm, x, b, geo, yshape, runs):
     nd = len(k)
     groups, fg, _ = wm.shape
     cols_shape = _tconv_cols_shape(x.shape, wm.shape, k, yshape)
-    cols = cm.wtmul(wm, x, cm.as_geometry(cols_shape, nd, groups, fg, runs), cols_shape)
+    # The scatter reads only the taps in range (the same ones as ``runs``'), so the others
+    # of the temporary window matrix are left unwritten.
+    cols = cm.wtmul(wm, x, cm.as_geometry(cols_shape, nd, groups, fg, runs), cols_shape,
+                    zero_outside=False)
     return win.col2im(cols, k, s, d, pads, x.shape[:nd], yshape, bias=b)
 
 
