@@ -153,6 +153,31 @@ def test_transposed_grouped_matches_split():
         np.testing.assert_allclose(Y[:, :, 3 * g:3 * g + 3], extractdata(part), atol=1e-12)
 
 
+def test_transposed_gradients_of_a_large_batch_are_the_per_observation_sums():
+    # A batch large enough that the backward pass gathers the output gradient's windows in
+    # parts (about 17 MB of windows) against 4 observations small enough for one gather:
+    # the weight gradient is the sum of the observations' and the input gradient their
+    # concatenation, as for any op that is linear per observation.
+    rng = _rng(3)
+    X = rng.standard_normal((8, 8, 16, 64))
+    W = rng.standard_normal((4, 4, 32, 16)) * 0.1
+    R = rng.standard_normal((16, 16, 32, 64))
+
+    def grads(x, r):
+        def loss(x, w):
+            y = dltranspconv(x, w, 0, stride=2, cropping="same")
+            total = np.sum(y * dlarray(r, "SSCB"))
+            return dlgradient(total, x, w)
+        gx, gw = dlfeval(loss, dlarray(x, "SSCB"), dlarray(W))
+        return extractdata(gx), extractdata(gw)
+
+    gx, gw = grads(X, R)
+    parts = [grads(X[..., i:i + 4], R[..., i:i + 4]) for i in range(0, 64, 4)]
+    np.testing.assert_allclose(gx, np.concatenate([p[0] for p in parts], axis=-1),
+                               rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(gw, sum(p[1] for p in parts), rtol=1e-10, atol=1e-9)
+
+
 def test_float32_stays_float32_and_gradients_too():
     X = dlarray(np.ones((4, 4, 2, 3), "float32"), "SSCB")
     W = dlarray(np.ones((3, 3, 2, 2), "float32"))

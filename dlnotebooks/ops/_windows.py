@@ -15,6 +15,8 @@ dimension and ``(before, after)`` zero padding per window dimension. Everything 
 NumPy; the differentiable wrappers live in ``conv.py`` and ``pooling.py``.
 """
 
+import functools
+import itertools
 import math
 import numbers
 
@@ -168,8 +170,8 @@ class WindowLayout:
     def to_internal(self, data):
         if self.perm != tuple(range(len(self.perm))):
             data = anp.transpose(data, self.perm)
-        m = int(np.prod([self.shape[i] for i in self.rest], dtype=np.int64))
-        return anp.reshape(data, self.sizes + (self.channels, m))
+        m = math.prod(self.shape[i] for i in self.rest)
+        return _reshaped(data, self.sizes + (self.channels, m))
 
     def from_internal(self, y, win_sizes, channels=None):
         """``y`` is ``(*win_sizes, C', M)``; return it in canonical order with the new sizes."""
@@ -179,10 +181,16 @@ class WindowLayout:
         if channels is not None:
             shape[self.fmt.index("C")] = channels
         permuted = tuple(shape[i] for i in self.perm)
-        y = anp.reshape(y, permuted)
+        y = _reshaped(y, permuted)
         if self.perm != tuple(range(len(self.perm))):
             y = anp.transpose(y, tuple(np.argsort(self.perm)))
         return y
+
+
+def _reshaped(x, shape):
+    """``anp.reshape`` unless x already has that shape: a traced no-op reshape still costs a
+    tape node and its VJP (for "SSCB" data both layout changes above are no-ops)."""
+    return x if np.shape(getval(x)) == shape else anp.reshape(x, shape)
 
 
 # ---------------------------------------------------------------- gather / scatter
@@ -215,6 +223,17 @@ def im2col(x, k, s, d, pads, out, groups=1):
     is what the per-position matrix products in ``conv.py`` take.
     """
     nd = len(k)
+    cg = x.shape[nd] // groups
+    if cg * x.shape[nd + 1] >= _LONG_RUN and any(p for pair in pads for p in pair):
+        # Long runs: one copy per tap straight from x and zeros where the tap is in the
+        # padding, instead of first building the padded copy of x (two more passes).
+        cols = np.empty(tuple(out) + (groups,) + tuple(k) + (cg, x.shape[nd + 1]),
+                        dtype=x.dtype)
+        xg = x.reshape(x.shape[:nd] + (groups, cg, x.shape[nd + 1]))
+        for src, dst in _gather_plan(tuple(k), tuple(s), tuple(d), tuple(pads), tuple(out),
+                                     tuple(x.shape[:nd])):
+            cols[dst] = 0 if src is None else xg[src]
+        return cols
     xp = padded(x, pads)
     st = xp.strides
     cg = xp.shape[nd] // groups
@@ -222,6 +241,39 @@ def im2col(x, k, s, d, pads, out, groups=1):
     strides = (tuple(st[i] * s[i] for i in range(nd)) + (st[nd] * cg,)
                + tuple(st[i] * d[i] for i in range(nd)) + (st[nd], st[nd + 1]))
     return np.ascontiguousarray(as_strided(xp, shape, strides, writeable=False))
+
+
+# Window rows of at least this many values (C/g * M) are gathered tap by tap (see im2col):
+# measured faster for the DCGAN generator's 64- and 32-channel layers (C*M = 4096, 2048),
+# slower for its 1-channel layer (64).
+_LONG_RUN = 1024
+
+
+@functools.lru_cache(maxsize=256)
+def _gather_plan(k, s, d, pads, out, sizes):
+    """(source index in x or None for zeros, destination index in cols) per window tap:
+    the tap's positions inside x, then the slabs of positions where it is in the padding."""
+    nd = len(k)
+    every = (slice(None),)
+    plan = []
+    for tap in itertools.product(*[range(kk) for kk in k]):
+        pos, src = [], []
+        for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, sizes):
+            i, j = _tap_range(a, ss, dd, pb, o, n)
+            if i is None:
+                break
+            pos.append(i)
+            src.append(j)
+        else:
+            plan.append((tuple(src), tuple(pos) + every + tap))
+            for dim in range(nd):
+                for part in (slice(0, pos[dim].start), slice(pos[dim].stop, out[dim])):
+                    if part.stop > part.start:
+                        index = tuple(pos[:dim]) + (part,) + every * (nd - dim - 1)
+                        plan.append((None, index + every + tap))
+            continue
+        plan.append((None, every * (nd + 1) + tap))
+    return tuple(plan)
 
 
 def tap_slices(tap, s, d, out):
@@ -241,6 +293,7 @@ def _tap_range(a, s, d, pb, o, n):
     return slice(lo, hi + 1), slice(j, j + (hi - lo) * s + 1, s)
 
 
+@functools.lru_cache(maxsize=256)
 def tap_runs(k, s, d, pads, out, sizes, *, min_saving=0.15, max_classes=64):
     """Per window dimension, runs ``(i0, i1, a0, a1)``: output positions i0..i1-1 see the taps
     a0..a1-1 inside the unpadded input (size ``sizes``), the others fall into the padding.
@@ -249,7 +302,8 @@ def tap_runs(k, s, d, pads, out, sizes, *, min_saving=0.15, max_classes=64):
     would split them into more than ``max_classes`` classes of positions: the border classes
     take several small matrix products each. Measured: LeNet's "same" 5x5 and 3x3
     convolutions (8-9% saved) ran slower, the DCGAN generator's 8x8 -> 16x16 layer (12%)
-    broke even, its 4x4 -> 8x8 layer (23%) ran 10-20% faster.
+    broke even, its 4x4 -> 8x8 layer (23%) ran 10-20% faster. Cached: a pure function of
+    the (tuple) shapes, asked again at every call.
     """
     runs, valid, classes = [], 1.0, 1
     for kk, ss, dd, (pb, _), o, n in zip(k, s, d, pads, out, sizes):
@@ -271,27 +325,49 @@ def tap_runs(k, s, d, pads, out, sizes, *, min_saving=0.15, max_classes=64):
     return tuple(runs)
 
 
-def col2im(cols, k, s, d, pads, out, xshape):
+def col2im(cols, k, s, d, pads, out, xshape, bias=None):
     """Adjoint of :func:`im2col`: scatter-add ``cols`` (*out, g, *k, C/g, M) into ``xshape``.
 
     One strided add per window tap, straight into the unpadded result (taps that fall in the
-    padding are clipped away), each moving runs of C*M contiguous values.
+    padding are clipped away), each moving runs of C*M contiguous values. With ``bias`` (C
+    values) the result starts from the bias instead of zeros, which saves a separate pass
+    (and array) for a transposed convolution's bias.
     """
     nd = len(k)
     groups, cg = cols.shape[nd], cols.shape[-2]
-    x = np.zeros(xshape, dtype=cols.dtype)
-    xg = x.reshape(tuple(xshape[:nd]) + (groups, cg, xshape[nd + 1]))
-    for tap in np.ndindex(*k):
+    xshape = tuple(xshape)
+    if bias is None:
+        x = np.zeros(xshape, dtype=cols.dtype)
+    else:
+        x = np.empty(xshape, dtype=np.result_type(cols, bias))
+        c, m = xshape[nd], xshape[nd + 1]
+        x.reshape(-1, c * m)[...] = np.repeat(np.reshape(bias, -1), m)
+    xg = x.reshape(xshape[:nd] + (groups, cg, xshape[nd + 1]))
+    for dst, src in _scatter_plan(tuple(k), tuple(s), tuple(d), tuple(pads), tuple(out),
+                                  xshape[:nd]):
+        xg[dst] += cols[src]
+    return x
+
+
+@functools.lru_cache(maxsize=256)
+def _scatter_plan(k, s, d, pads, out, sizes):
+    """(destination index in x, source index in cols) per window tap that lands in x.
+
+    A pure function of the shapes, cached: building the slices took as long as the adds
+    themselves on small layers (the DCGAN generator's 16 taps per layer, every step).
+    """
+    plan = []
+    for tap in itertools.product(*[range(kk) for kk in k]):
         src, dst = [], []
-        for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, xshape):
+        for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, sizes):
             i, j = _tap_range(a, ss, dd, pb, o, n)
             if i is None:
                 break
             src.append(i)
             dst.append(j)
         else:
-            xg[tuple(dst)] += cols[tuple(src) + (slice(None),) + tap]
-    return x
+            plan.append((tuple(dst), tuple(src) + (slice(None),) + tap))
+    return tuple(plan)
 
 
 def vector(func, arg, value, n, dtype=None):

@@ -209,7 +209,7 @@ def batchnorm(X, offset, scale_factor, mean=None, variance=None, *, training=Tru
     if mean is not None:
         old_mu = np.reshape(getval(win.vector(func, "mean", mean, c)), (c, 1))
         old_var = np.reshape(getval(win.vector(func, "variance", variance, c)), (c, 1))
-        m = int(np.prod(shape)) // c
+        m = math.prod(shape) // c
         unbiased = var * (m / (m - 1)) if m > 1 else var
         mu = (md * mu + (1 - md) * old_mu).astype(mu.dtype, copy=False)
         var = (vd * unbiased + (1 - vd) * old_var).astype(var.dtype, copy=False)
