@@ -20,6 +20,8 @@ fails when a module with module-level state is missing here):
   thresholds are raised so that a training step reuses freed array memory (``_malloc.py``
   remembers that it ran). Opt out with the environment variable
   ``DLNOTEBOOKS_MALLOC_TUNING=0``.
+* Bounded caches of pure functions of shapes (``functools.lru_cache``, tuples of slices):
+  the convolution geometry plans in ``ops/_windows.py`` and ``ops/_convmath.py``.
 * Registries filled once at import and only read afterwards: the op registry
   (``ops/_registry.py``), the layer registry (``nn/layers/_base.py``), the container types
   of ``_tree.py`` (Learnables, State, dlnetwork) and the exercises
