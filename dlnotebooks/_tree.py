@@ -43,28 +43,32 @@ def is_container(x):
 def tree_flatten(tree):
     """Return (leaves, treedef); ``tree_unflatten(treedef, leaves)`` rebuilds the structure."""
     leaves = []
+    return leaves, _visit(tree, leaves)
 
-    def visit(x):
-        flat = _flatten_one(x)
-        if flat is None:
-            leaves.append(x)
-            return None
-        children, rebuild = flat
-        return (rebuild, [visit(c) for c in children])
 
-    return leaves, visit(tree)
+# Module-level recursion, not nested closures: a nested function that calls itself is a
+# reference cycle (function -> closure cell -> function), and its cell holds ``leaves``. Then
+# every traced array a training step flattens, and through it the step's whole tape, waited
+# for Python's cyclic garbage collector instead of being freed when the step returned (seen
+# as 60 MiB more peak memory on the LeNet benchmark every dozen steps).
+def _visit(x, leaves):
+    flat = _flatten_one(x)
+    if flat is None:
+        leaves.append(x)
+        return None
+    children, rebuild = flat
+    return (rebuild, [_visit(c, leaves) for c in children])
 
 
 def tree_unflatten(treedef, leaves):
-    it = iter(leaves)
+    return _build(treedef, iter(leaves))
 
-    def build(node):
-        if node is None:
-            return next(it)
-        rebuild, children = node
-        return rebuild([build(c) for c in children])
 
-    return build(treedef)
+def _build(node, it):
+    if node is None:
+        return next(it)
+    rebuild, children = node
+    return rebuild([_build(c, it) for c in children])
 
 
 def tree_leaves(tree):

@@ -66,3 +66,39 @@ def test_cnn_trains_on_digits_with_sgdm(digits):
     assert not np.array_equal(np.asarray(net.learnables["conv", "Weights"]), initial_weights)
     np.testing.assert_array_equal(np.asarray(initial.state["batchnorm", "TrainedMean"]), 0)
     assert np.any(np.asarray(net.state["batchnorm", "TrainedMean"]) != 0)
+
+
+def test_a_training_step_frees_its_tape_without_the_cyclic_collector():
+    # dlnetwork forward, crossentropy, dlgradient, adamupdate and the state update: the tape
+    # and every activation must go when the step's references do (refcounting), not wait for
+    # the cyclic garbage collector, or memory piles up over steps.
+    import gc
+
+    rng = np.random.default_rng(0)
+    net = dl.dlnetwork([
+        dl.imageInputLayer((8, 8, 1)),
+        dl.convolution2dLayer(3, 4, padding="same"),
+        dl.batchNormalizationLayer(),
+        dl.reluLayer(),
+        dl.maxPooling2dLayer(2, stride=2),
+        dl.fullyConnectedLayer(3),
+        dl.softmaxLayer(),
+    ], rng=rng)
+    X = dlarray(rng.random((8, 8, 1, 6), dtype=np.float32), "SSCB")
+    T = dlarray(np.eye(3, dtype=np.float32)[:, rng.integers(0, 3, 6)], "CB")
+    avg = {"g": None, "sq": None}
+
+    def step(iteration):
+        loss, grads, state = dl.dlfeval(model_loss, net, X, T)
+        net.state = state
+        net.learnables, avg["g"], avg["sq"] = dl.adamupdate(
+            net.learnables, grads, avg["g"], avg["sq"], iteration)
+
+    step(1)
+    gc.collect(0)
+    gc.disable()
+    try:
+        step(2)
+        assert gc.collect(0) == 0
+    finally:
+        gc.enable()
