@@ -20,19 +20,24 @@ def model_loss(net, X, T):
     return loss, dl.dlgradient(loss, net.learnables), state
 
 
-def test_cnn_trains_on_digits_with_sgdm(digits):
-    images, labels = digits
-    train, test = slice(0, 500), slice(500, 600)
-    rng = np.random.default_rng(0)
-    net = dl.dlnetwork([
-        dl.imageInputLayer((14, 14, 1)),
+def small_cnn(size, classes, rng):
+    """conv 3x3x4 "same", batch norm, relu, maxpool 2, fully connected, softmax."""
+    return dl.dlnetwork([
+        dl.imageInputLayer((size, size, 1)),
         dl.convolution2dLayer(3, 4, padding="same"),
         dl.batchNormalizationLayer(),
         dl.reluLayer(),
         dl.maxPooling2dLayer(2, stride=2),
-        dl.fullyConnectedLayer(10),
+        dl.fullyConnectedLayer(classes),
         dl.softmaxLayer(),
     ], rng=rng)
+
+
+def test_cnn_trains_on_digits_with_sgdm(digits):
+    images, labels = digits
+    train, test = slice(0, 500), slice(500, 600)
+    rng = np.random.default_rng(0)
+    net = small_cnn(14, 10, rng)
     initial = dl.initialize(net)  # a separate object: net.state = ... below changes net only
     initial_weights = np.asarray(net.learnables["conv", "Weights"]).copy()
     targets = np.eye(10, dtype=np.float32)[:, labels]  # one-hot, (10, N)
@@ -75,15 +80,7 @@ def test_a_training_step_frees_its_tape_without_the_cyclic_collector():
     import gc
 
     rng = np.random.default_rng(0)
-    net = dl.dlnetwork([
-        dl.imageInputLayer((8, 8, 1)),
-        dl.convolution2dLayer(3, 4, padding="same"),
-        dl.batchNormalizationLayer(),
-        dl.reluLayer(),
-        dl.maxPooling2dLayer(2, stride=2),
-        dl.fullyConnectedLayer(3),
-        dl.softmaxLayer(),
-    ], rng=rng)
+    net = small_cnn(8, 3, rng)
     X = dlarray(rng.random((8, 8, 1, 6), dtype=np.float32), "SSCB")
     T = dlarray(np.eye(3, dtype=np.float32)[:, rng.integers(0, 3, 6)], "CB")
     avg = {"g": None, "sq": None}

@@ -257,23 +257,31 @@ def _gather_plan(k, s, d, pads, out, sizes):
     every = (slice(None),)
     plan = []
     for tap in itertools.product(*[range(kk) for kk in k]):
-        pos, src = [], []
-        for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, sizes):
-            i, j = _tap_range(a, ss, dd, pb, o, n)
-            if i is None:
-                break
-            pos.append(i)
-            src.append(j)
-        else:
-            plan.append((tuple(src), tuple(pos) + every + tap))
-            for dim in range(nd):
-                for part in (slice(0, pos[dim].start), slice(pos[dim].stop, out[dim])):
-                    if part.stop > part.start:
-                        index = tuple(pos[:dim]) + (part,) + every * (nd - dim - 1)
-                        plan.append((None, index + every + tap))
+        inside = _tap_inside(tap, s, d, pads, out, sizes)
+        if inside is None:
+            plan.append((None, every * (nd + 1) + tap))
             continue
-        plan.append((None, every * (nd + 1) + tap))
+        pos, src = inside
+        plan.append((src, pos + every + tap))
+        for dim in range(nd):
+            for part in (slice(0, pos[dim].start), slice(pos[dim].stop, out[dim])):
+                if part.stop > part.start:
+                    index = pos[:dim] + (part,) + every * (nd - dim - 1)
+                    plan.append((None, index + every + tap))
     return tuple(plan)
+
+
+def _tap_inside(tap, s, d, pads, out, sizes):
+    """(output positions, input slices), one per window dimension, where window tap ``tap``
+    lands inside the unpadded input; None when it lands there nowhere."""
+    pos, src = [], []
+    for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, sizes):
+        i, j = _tap_range(a, ss, dd, pb, o, n)
+        if i is None:
+            return None
+        pos.append(i)
+        src.append(j)
+    return tuple(pos), tuple(src)
 
 
 def tap_slices(tap, s, d, out):
@@ -358,15 +366,10 @@ def _scatter_plan(k, s, d, pads, out, sizes):
     """
     plan = []
     for tap in itertools.product(*[range(kk) for kk in k]):
-        src, dst = [], []
-        for a, ss, dd, (pb, _), o, n in zip(tap, s, d, pads, out, sizes):
-            i, j = _tap_range(a, ss, dd, pb, o, n)
-            if i is None:
-                break
-            src.append(i)
-            dst.append(j)
-        else:
-            plan.append((tuple(dst), tuple(src) + (slice(None),) + tap))
+        inside = _tap_inside(tap, s, d, pads, out, sizes)
+        if inside is not None:
+            pos, dst = inside
+            plan.append((dst, pos + (slice(None),) + tap))
     return tuple(plan)
 
 
