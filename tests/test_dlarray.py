@@ -209,3 +209,29 @@ def test_nan_and_inf_flow_through():
     X = dlarray(np.array([np.nan, np.inf, -np.inf, 1.0]), "C")
     Y = np.exp(-X) + 1
     assert np.isnan(extractdata(Y)[0])
+
+
+def test_vector_with_one_label_is_a_column_with_a_u_dimension():
+    # MATLAB's dlarray(v, dim): a column whose dim 1 carries the label and dim 2 'U'; its
+    # lstm documentation builds the bias as dlarray(randn(4*H, 1), 'C').
+    col = dlarray(np.arange(12.0).reshape(12, 1), "C")
+    assert (col.shape, col.fmt) == ((12, 1), "CU")
+    row = dlarray(np.arange(5.0).reshape(1, 5), "B")
+    assert (row.shape, row.fmt) == ((5, 1), "BU")
+    np.testing.assert_array_equal(np.asarray(row)[:, 0], np.arange(5.0))
+    with pytest.raises(ValueError, match="a label for each of the 2 dimensions"):
+        dlarray(np.ones((3, 4)), "C")
+
+
+def test_lstm_example_from_matlab_documentation_runs():
+    import dlnotebooks as dl
+
+    rng = np.random.default_rng(0)
+    X = dlarray(rng.standard_normal((10, 32, 64)), "CBT")
+    H = 3
+    weights = dlarray(rng.standard_normal((4 * H, 10)), "CU")
+    recurrent_weights = dlarray(rng.standard_normal((4 * H, H)), "CU")
+    bias = dlarray(rng.standard_normal((4 * H, 1)), "C")
+    Y, hidden, cell = dl.lstm(X, np.zeros((H, 1)), np.zeros((H, 1)), weights, recurrent_weights,
+                              bias)
+    assert (Y.shape, Y.fmt, hidden.shape, cell.shape) == ((3, 32, 64), "CBT", (3, 32), (3, 32))

@@ -146,6 +146,11 @@ class dlarray:
         fmt = parse_format(fmt)
         data = _as_data(data, dtype)
         ndim = np.ndim(getval(data))
+        if len(fmt) == 1 and ndim == 2 and 1 in np.shape(getval(data)):
+            # MATLAB's dlarray(v, dim) for a vector v: a column, dim 1 labelled, dim 2 'U'
+            # (so the documented dlarray(randn(4*H, 1), 'C') for an lstm bias works).
+            data = anp.reshape(data, (np.size(getval(data)), 1))
+            fmt = fmt + "U"
         if fmt:
             if len(fmt) < ndim:
                 raise ValueError(
