@@ -36,10 +36,6 @@ def _rebuild_dict(cls, keys, children):
     return out if cls is dict else cls(out)
 
 
-def is_container(x):
-    return _flatten_one(x) is not None
-
-
 def tree_flatten(tree):
     """Return (leaves, treedef); ``tree_unflatten(treedef, leaves)`` rebuilds the structure."""
     leaves = []
