@@ -8,6 +8,13 @@ Every benchmark script has the same command line, handled by :func:`run`:
   dlnotebooks / reference ratios.
 * ``--threads N`` runs the timings in this process with N BLAS and torch threads.
 * ``--peak WORKLOAD:SIDE`` (internal) measures peak resident memory in a fresh process.
+* ``--blas native`` (the default) starts those interpreters without ``OPENBLAS_CORETYPE`` and
+  ``OPENBLAS_L2_SIZE``, so OpenBLAS picks its kernels for this CPU, as it does on Binder and
+  on a learner's machine; ``--blas inherit`` keeps whatever the caller's environment sets.
+  Some workplaces pin those two variables for every process (older OpenBLAS builds crash or
+  compute wrong results on new CPUs; the current one does not); the pin also holds NumPy's
+  products at AVX2 speed on an AVX-512 CPU, which is not what learners run. Tests and CI
+  never drop them: only this benchmark command does, for its own interpreters.
 
 A ratio is the median over rounds of (our time / the reference's time) in the same round: the
 two steps run one after the other in each round, so a busy machine slows both alike. The best
@@ -24,6 +31,30 @@ import time
 import tracemalloc
 
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# Kernel pins that --blas native drops from the benchmark's own interpreters (see above).
+KERNEL_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def child_env(threads, blas, **extra):
+    """The environment of a timing or memory interpreter: ``threads`` threads everywhere and,
+    for ``blas == "native"``, no OpenBLAS kernel pin."""
+    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS}, **extra)
+    if blas == "native":
+        for name in KERNEL_PINS:
+            env.pop(name, None)
+    return env
+
+
+def blas_env_line(blas):
+    """What the benchmark did with the caller's OpenBLAS kernel pins, for the header."""
+    pins = [f"{n}={os.environ[n]}" for n in KERNEL_PINS if n in os.environ]
+    if not pins:
+        return "BLAS kernels: OpenBLAS's own choice for this CPU (no kernel pin set)"
+    if blas == "native":
+        return (f"BLAS kernels: OpenBLAS's own choice for this CPU; this environment's "
+                f"{', '.join(pins)} dropped for the timing interpreters (--blas inherit keeps "
+                "them)")
+    return f"BLAS kernels: pinned by this environment ({', '.join(pins)}; --blas inherit)"
 
 
 def best_time(step, *, repeats=7, warmup=2):
@@ -138,10 +169,10 @@ def blas_description():
 def openblas_kernel_note():
     """A warning when OpenBLAS picked AVX2 kernels on a CPU that has AVX-512.
 
-    NumPy's OpenBLAS chooses its kernels from the CPU's family and model when it loads; a CPU
-    newer than the OpenBLAS build (AMD family 26, Zen 5, with OpenBLAS 0.3.31) falls back to
-    the Haswell (AVX2) kernels, which measured 1.8x slower on this benchmark's matrix
-    products. ``OPENBLAS_CORETYPE=SkylakeX``, set before Python starts, selects AVX-512 ones.
+    NumPy's OpenBLAS chooses its kernels from the CPU when it loads, unless
+    ``OPENBLAS_CORETYPE`` names them. Pinned to Haswell (AVX2) on an AVX-512 CPU (AMD family
+    26, Zen 5, with OpenBLAS 0.3.31, which by itself picks SkylakeX), the LSTM benchmark's
+    matrix products measured 1.8x slower.
     """
     try:
         from threadpoolctl import threadpool_info
@@ -154,8 +185,8 @@ def openblas_kernel_note():
     slow = cores & {"Haswell", "Zen", "Sandybridge"}
     if avx512 and slow:
         return (f"note: this CPU has AVX-512 but OpenBLAS uses its {', '.join(sorted(slow))} "
-                "(AVX2) kernels; OPENBLAS_CORETYPE=SkylakeX before starting Python selects "
-                "the AVX-512 ones")
+                "(AVX2) kernels (OPENBLAS_CORETYPE pins them; --blas native lets OpenBLAS "
+                "choose)")
     return ""
 
 
@@ -209,7 +240,7 @@ def _peak_child(workloads, spec):
 
 
 def _peak(script, name, side, threads):
-    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})
+    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})  # as this timing child
     try:
         out = subprocess.run([sys.executable, script, "--threads", str(threads), "--peak",
                               f"{name}:{side}"], capture_output=True, text=True, check=True,
@@ -274,6 +305,11 @@ def run(title, workloads, script, argv=None):
                         help="thread counts (default: 1 and 2, each in a fresh interpreter)")
     parser.add_argument("--repeats", type=int, default=15, help="alternating rounds")
     parser.add_argument("--no-memory", action="store_true", help="skip peak RSS")
+    parser.add_argument("--blas", choices=("native", "inherit"), default="native",
+                        help="native (default): the timing interpreters run without this "
+                             "environment's OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE, so OpenBLAS "
+                             "picks its kernels for the CPU as on a learner's machine; "
+                             "inherit: keep them")
     parser.add_argument("--peak", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.peak:
@@ -283,9 +319,10 @@ def run(title, workloads, script, argv=None):
         _time_child(workloads, args.threads[0], args.repeats, script, not args.no_memory)
         return
     machine_header(title)
+    print(blas_env_line(args.blas), flush=True)
     summary = {}
     for threads in args.threads or (1, 2):
-        env = dict(os.environ, _DLNB_BENCH_CHILD="1", **{v: str(threads) for v in THREAD_VARS})
+        env = child_env(threads, args.blas, _DLNB_BENCH_CHILD="1")
         cmd = [sys.executable, script, "--threads", str(threads), "--repeats",
                str(args.repeats)] + (["--no-memory"] if args.no_memory else [])
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, text=True)
