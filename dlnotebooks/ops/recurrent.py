@@ -3,11 +3,11 @@
 Both are autograd primitives with a hand-written backward pass through time. Everything the
 backward pass needs (gate activations, cell states) is kept in preallocated arrays, so the
 backward pass is one matrix product plus a few fused elementwise updates per step, and the
-weight gradients are single matrix products over all time steps at the end. Only the
-gradients that are asked for are computed.
+weight gradients are matrix products over many time steps at once (lstm: a block of steps;
+gru: all steps). Only the gradients that are asked for are computed.
 
 lstm is feature-major, one (features, N) block per step, with the whole step in one matrix
-product (see the comment above ``_lstm_perm``); gru is batch-major, ``(T, N, .)``, with the
+product (see the comment above ``_state_cols``); gru is batch-major, ``(T, N, .)``, with the
 input projection of every step in one matrix product before the loop.
 """
 
@@ -34,18 +34,15 @@ __all__ = ["lstm", "gru"]
 # elementwise pass of a step runs over one contiguous block. The inputs and hidden states
 # share one buffer XH of shape (F+H+1, T+1, N): rows x_t, h_t and a row of ones, so each step
 # is ONE matrix product [W R b] @ [x_t; h_t; 1] (the bias rides along for free), and merging
-# the t and n axes is a view, so the weight gradients of all steps are one matrix product.
-def _lstm_perm(H):
-    return np.concatenate([np.arange(3 * H, 4 * H), np.arange(0, 3 * H)])
-
-
+# the t and n axes is a view, so the weight gradients of a block of steps are one matrix
+# product.
 def _state_cols(S, H, N, dtype):
     """(H, N) or (H, 1) state -> (H, N)."""
     return np.broadcast_to(np.asarray(S, dtype=dtype), (H, N))
 
 
 class _LSTMCache:
-    __slots__ = ("WRb", "XH", "Gt", "TC", "perm", "outputs", "dgate", "dstate")
+    __slots__ = ("WRb", "W", "R", "XH", "Gt", "TC", "outputs", "dgate", "dstate")
 
 
 def _lstm_setup(X3, H0, C0, W, R, b):
@@ -59,7 +56,6 @@ def _lstm_setup(X3, H0, C0, W, R, b):
     F, N, T = X3.shape
     H = R.shape[1]
     dtype = np.result_type(X3, W, R, b, H0, C0)
-    perm = _lstm_perm(H)
     WRb = np.empty((4 * H, F + H + 1), dtype=dtype)
     for rows, src in ((slice(0, H), slice(3 * H, 4 * H)), (slice(H, 4 * H), slice(0, 3 * H))):
         WRb[rows, :F] = W[src]  # slices, not W[perm]: plain copies are faster
@@ -74,7 +70,10 @@ def _lstm_setup(X3, H0, C0, W, R, b):
     Gt[0, 4 * H:] = _state_cols(C0, H, N, dtype)
     Gt[T, :4 * H] = 0  # never read
     cache = _LSTMCache()
-    cache.WRb, cache.XH, cache.Gt, cache.perm = WRb, XH, Gt, perm
+    cache.WRb, cache.XH, cache.Gt = WRb, XH, Gt
+    # The backward pass works in MATLAB's gate order, so that its products give the weight
+    # gradients and dX without reordering rows.
+    cache.W, cache.R = np.asarray(W, dtype=dtype), np.asarray(R, dtype=dtype)
     cache.TC = np.empty((T, H, N), dtype=dtype)
     return cache
 
@@ -141,7 +140,7 @@ def _lstm_forward_general(X3, H0, C0, W, R, b, state, gate):
     return _lstm_finish(cache, F, H, T)
 
 
-_FACTOR_STEPS = 8  # steps per block of backward factors: the block stays in cache for the loop
+_BLOCK_STEPS = 16  # at most, per block of the backward pass: the block stays in cache
 
 
 def _lstm_factors(cache, t0, t1, P):
@@ -172,53 +171,64 @@ def _lstm_factors(cache, t0, t1, P):
 
 def _lstm_backward(cache, gY, ghT, gcT, need):
     """gY: (T, H, N), the gradient of the (T, H, N) output view; ghT, gcT: (H, N)."""
-    WRb, XH, Gt, TC = cache.WRb, cache.XH, cache.Gt, cache.TC
+    XH, Gt, TC, W = cache.XH, cache.Gt, cache.TC, cache.W
     T, H, N = TC.shape
     F = XH.shape[0] - H - 1
     dtype = Gt.dtype
-    RT = np.ascontiguousarray(WRb[:, F:F + H].T)
+    RT = np.ascontiguousarray(cache.R.T)
     gY = np.broadcast_to(np.asarray(gY, dtype=dtype), (T, H, N))
-    # Gradients of the pre-activations o, i, f, g as (4H, T, N), so that (4H, T*N) for the
-    # weight gradients is a view; each step writes its (4H, N) block in place (measured as
-    # fast as contiguous blocks plus one transposing copy, and it needs no second buffer).
-    dZ = np.empty((4 * H, T, N), dtype=dtype)
+    B = -(-T // -(-T // _BLOCK_STEPS))  # equal blocks (T = 50: 13, 13, 13, 11)
+    # The gradients of the pre-activations of a block of steps, in MATLAB's gate order
+    # i, f, g, o, as (4H, B, N): (4H, B*N) is then a view, so that each block adds to the
+    # weight gradients and to dX with one matrix product each, while it is still in cache.
+    # (Measured faster than one product over all steps: a (4H, T, N) array of all of them is
+    # written one (4H, N) step at a time, scattered over megabytes.)
+    Zt = np.empty((4 * H, B, N), dtype=dtype)
+    Dt = np.transpose(Zt, (1, 0, 2))  # (B, 4H, N) view
+    D3, Do = np.transpose(Zt[:3 * H].reshape(3, H, B, N), (2, 0, 1, 3)), Dt[:, 3 * H:]
     dh = np.empty((H, N), dtype=dtype)
     q = np.empty((H, N), dtype=dtype)
     dh_rec = np.array(_state_cols(ghT, H, N, dtype))
     dc = np.array(_state_cols(gcT, H, N, dtype))
-    # The factors come in blocks of steps, computed just before the loop reaches them (a
-    # little faster than all at once, and 5 H N T fewer numbers in memory).
-    P = np.empty((min(T, _FACTOR_STEPS), 5, H, N), dtype=dtype)
-    # Views made once (see _lstm_forward).
-    PQ, PO, P3, Fg = P[:, 0], P[:, 1], P[:, 2:], Gt[:, 2 * H:3 * H]
-    Dt = np.transpose(dZ, (1, 0, 2))  # (T, 4H, N) view
-    Do, D3 = Dt[:, :H], np.transpose(dZ[H:].reshape(3, H, T, N), (2, 0, 1, 3))
-    for t1 in range(T, 0, -_FACTOR_STEPS):
-        t0 = max(t1 - _FACTOR_STEPS, 0)
+    # The factors come block by block, computed just before the loop reaches them.
+    P = np.empty((B, 5, H, N), dtype=dtype)
+    PQ, PO, P3, Fg = P[:, 0], P[:, 1], P[:, 2:], Gt[:, 2 * H:3 * H]  # views made once
+    # One product for the contiguous range of XH rows that covers the weight gradients asked
+    # for (rows x, h, 1: W, R, b); its column j belongs to XH row lo + j.
+    spans = [s for k, s in ((3, (0, F)), (4, (F, F + H)), (5, (F + H, F + H + 1))) if k in need]
+    dWRb = part = None
+    if spans:
+        lo, hi = spans[0][0], spans[-1][1]
+        dWRb = np.empty((4 * H, hi - lo), dtype=dtype)
+        part = np.empty_like(dWRb)
+    dX = np.empty((T, N, F), dtype=dtype) if 0 in need else None
+    for t1 in range(T, 0, -B):
+        t0 = max(t1 - B, 0)
         _lstm_factors(cache, t0, t1, P)
         for t in range(t1 - 1, t0 - 1, -1):
             k = t - t0
             np.add(dh_rec, gY[t], out=dh)
-            np.multiply(dh, PO[k], out=Do[t])  # dz_o
+            np.multiply(dh, PO[k], out=Do[k])  # dz_o
             np.multiply(dh, PQ[k], out=q)
             dc += q
-            np.multiply(dc, P3[k], out=D3[t])  # dz_i, dz_f, dz_g
+            np.multiply(dc, P3[k], out=D3[k])  # dz_i, dz_f, dz_g
             dc *= Fg[t]
-            np.matmul(RT, Dt[t], out=dh_rec)
-    dZ2 = dZ.reshape(4 * H, T * N)
-    inv = np.argsort(cache.perm)
-    dX = dW = dR = db = None
-    rows = [r for r, k in ((range(0, F), 3), (range(F, F + H), 4), (range(F + H, F + H + 1), 5))
-            if k in need]
-    if rows:  # one product for the contiguous range of XH rows that covers what is needed
-        lo, hi = rows[0].start, rows[-1].stop
-        dWRb = dZ2 @ XH[lo:hi, :T].reshape(hi - lo, T * N).T  # column j: XH row lo + j
-        dW = dWRb[inv, :F] if 3 in need else None
-        dR = dWRb[inv, F - lo:F + H - lo] if 4 in need else None
-        db = dWRb[inv, F + H - lo] if 5 in need else None
-    if 0 in need:
-        # (T*N, 4H) @ (4H, F) is the faster shape; (T, N, F) -> (F, N, T) is a view.
-        dX = np.transpose((dZ2.T @ WRb[:, :F]).reshape(T, N, F), (2, 1, 0))
+            np.matmul(RT, Dt[k], out=dh_rec)
+        n = t1 - t0
+        Z2 = Zt[:, :n].reshape(4 * H, n * N)
+        if dWRb is not None:
+            first = t1 == T
+            np.matmul(Z2, XH[lo:hi, t0:t1].reshape(hi - lo, n * N).T,
+                      out=dWRb if first else part)
+            if not first:
+                dWRb += part
+        if dX is not None:  # (n*N, 4H) @ (4H, F) is the faster shape
+            np.matmul(Z2.T, W, out=dX[t0:t1].reshape(n * N, F))
+    dW = dWRb[:, :F] if 3 in need else None
+    dR = dWRb[:, F - lo:F + H - lo] if 4 in need else None
+    db = dWRb[:, F + H - lo] if 5 in need else None
+    if dX is not None:
+        dX = np.transpose(dX, (2, 1, 0))  # (T, N, F) -> (F, N, T), a view
     return dX, dh_rec, dc, dW, dR, db
 
 
