@@ -14,7 +14,7 @@ input projection of every step in one matrix product before the loop.
 import autograd.numpy as anp
 import numpy as np
 
-from .._autograd import defvjp_argnums, getval
+from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from ._prims import primitive, sample_array
 from ._registry import Case, OpRecord, register
@@ -45,13 +45,14 @@ class _LSTMCache:
     __slots__ = ("WRb", "W", "R", "XH", "Gt", "TC", "outputs", "dgate", "dstate")
 
 
-def _lstm_setup(X3, H0, C0, W, R, b):
+def _lstm_setup(X3, H0, C0, W, R, b, keep=True):
     """Buffers shared by both forward forms.
 
     WRb (4H, F+H+1): [W R b] with gate rows o, i, f, g. XH: see above. Gt (T+1, 5H, N): per
     step the gate activations o, i, f, g and then the previous cell state c_{t-1}, so that
     [i; f] * [g; c_{t-1}] is one product (Gt[T] holds only the final cell state). TC (T, H, N):
-    tanh (the state activation) of each new cell state.
+    tanh (the state activation) of each new cell state. Without ``keep`` (no backward pass
+    will come), Gt and TC are rings of 2 and 1 steps: step t uses slot t % len.
     """
     F, N, T = X3.shape
     H = R.shape[1]
@@ -66,15 +67,14 @@ def _lstm_setup(X3, H0, C0, W, R, b):
     XH[:F, T] = 0  # never read; keeps the buffer free of garbage
     XH[F:F + H, 0] = _state_cols(H0, H, N, dtype)
     XH[F + H] = 1
-    Gt = np.empty((T + 1, 5 * H, N), dtype=dtype)
+    Gt = np.empty((T + 1 if keep else 2, 5 * H, N), dtype=dtype)
     Gt[0, 4 * H:] = _state_cols(C0, H, N, dtype)
-    Gt[T, :4 * H] = 0  # never read
     cache = _LSTMCache()
     cache.WRb, cache.XH, cache.Gt = WRb, XH, Gt
     # The backward pass works in MATLAB's gate order, so that its products give the weight
     # gradients and dX without reordering rows.
     cache.W, cache.R = np.asarray(W, dtype=dtype), np.asarray(R, dtype=dtype)
-    cache.TC = np.empty((T, H, N), dtype=dtype)
+    cache.TC = np.empty((T if keep else 1, H, N), dtype=dtype)
     return cache
 
 
@@ -83,16 +83,18 @@ def _lstm_finish(cache, F, H, T):
     # Views, no copies: Y as (T, H, N) (lstm turns it to (H, N, T); autograd then hands the
     # backward pass its gradient laid out step by step) and the last states.
     cache.outputs = (np.transpose(XH[F:F + H, 1:], (1, 0, 2)), XH[F:F + H, T],
-                     Gt[T, 4 * H:])
+                     Gt[T % len(Gt), 4 * H:])
     return cache
 
 
-def _lstm_forward(X3, H0, C0, W, R, b):
-    """Forward pass on raw arrays; returns a cache with the outputs and what backward needs."""
+def _lstm_forward(X3, H0, C0, W, R, b, keep=True):
+    """Forward pass on raw arrays; returns a cache with the outputs and, with ``keep``, what
+    the backward pass needs."""
     F, N, T = X3.shape
     H = R.shape[1]
-    cache = _lstm_setup(X3, H0, C0, W, R, b)
+    cache = _lstm_setup(X3, H0, C0, W, R, b, keep)
     XH, Gt, TC = cache.XH, cache.Gt, cache.TC
+    ng, nc = len(Gt), len(TC)
     # One tanh per gate element: sigmoid(z) = (1 + tanh(z / 2)) / 2. The factor 1/2 of the
     # sigmoid rows is folded into a copy of [W R b] (exact: a power of two).
     WRs = cache.WRb.copy()
@@ -104,15 +106,16 @@ def _lstm_forward(X3, H0, C0, W, R, b):
     A, S, IF, GC, O, Cn = (Gt[:, :4 * H], Gt[:, :3 * H], Gt[:, H:3 * H], Gt[:, 3 * H:],
                            Gt[:, :H], Gt[:, 4 * H:])
     for t in range(T):
-        a, s, tc = A[t], S[t], TC[t]
+        j, j1 = t % ng, (t + 1) % ng
+        a, s, tc, cn = A[j], S[j], TC[t % nc], Cn[j1]
         np.matmul(WRs, XHt[t], out=a)
         np.tanh(a, out=a)
         s *= 0.5
         s += 0.5
-        np.multiply(IF[t], GC[t], out=prod)  # [i; f] * [g; c_{t-1}]
-        np.add(ig, fc, out=Cn[t + 1])
-        np.tanh(Cn[t + 1], out=tc)
-        np.multiply(O[t], tc, out=Hn[t + 1])
+        np.multiply(IF[j], GC[j], out=prod)  # [i; f] * [g; c_{t-1}]
+        np.add(ig, fc, out=cn)
+        np.tanh(cn, out=tc)
+        np.multiply(O[j], tc, out=Hn[t + 1])
     cache.dgate = cache.dstate = None  # sigmoid and tanh: derivatives computed in place
     return _lstm_finish(cache, F, H, T)
 
@@ -347,9 +350,11 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
                     f"Use shape ({4 * H}, 1): one bias per gate row.")
     h0 = _check_state(func, "H0", H0, H, N)
     c0 = _check_state(func, "C0", C0, H, N)
-    raw = tuple(np.asarray(getval(v)) for v in (X3, h0, c0, W, R, b))
+    args = (X3, h0, c0, W, R, b)
+    raw = tuple(np.asarray(getval(v)) for v in args)
     if (state, gate) == ("tanh", "sigmoid"):
-        cache = _lstm_forward(*raw)
+        # Untraced, no gradient can come: keep only what the outputs are made of.
+        cache = _lstm_forward(*raw, keep=any(isbox(v) for v in args))
     else:
         cache = _lstm_forward_general(*raw, state, gate)
     out = _lstm_core(X3, h0, c0, W, R, b, cache)
