@@ -105,17 +105,19 @@ def _lstm_forward(X3, H0, C0, W, R, b, keep=True):
     XHt, Hn = np.transpose(XH, (1, 0, 2)), np.transpose(XH[F:F + H], (1, 0, 2))
     A, S, IF, GC, O, Cn = (Gt[:, :4 * H], Gt[:, :3 * H], Gt[:, H:3 * H], Gt[:, 3 * H:],
                            Gt[:, :H], Gt[:, 4 * H:])
+    # Positional out= and local names: measurably less overhead per call on small blocks.
+    matmul, tanh, mul, add = np.matmul, np.tanh, np.multiply, np.add
     for t in range(T):
         j, j1 = t % ng, (t + 1) % ng
         a, s, tc, cn = A[j], S[j], TC[t % nc], Cn[j1]
-        np.matmul(WRs, XHt[t], out=a)
-        np.tanh(a, out=a)
-        s *= 0.5
-        s += 0.5
-        np.multiply(IF[j], GC[j], out=prod)  # [i; f] * [g; c_{t-1}]
-        np.add(ig, fc, out=cn)
-        np.tanh(cn, out=tc)
-        np.multiply(O[j], tc, out=Hn[t + 1])
+        matmul(WRs, XHt[t], a)
+        tanh(a, a)
+        mul(s, 0.5, s)
+        add(s, 0.5, s)
+        mul(IF[j], GC[j], prod)  # [i; f] * [g; c_{t-1}]
+        add(ig, fc, cn)
+        tanh(cn, tc)
+        mul(O[j], tc, Hn[t + 1])
     cache.dgate = cache.dstate = None  # sigmoid and tanh: derivatives computed in place
     return _lstm_finish(cache, F, H, T)
 
@@ -207,18 +209,19 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
         dWRb = np.empty((4 * H, hi - lo), dtype=dtype)
         part = np.empty_like(dWRb)
     dX = np.empty((T, N, F), dtype=dtype) if 0 in need else None
+    matmul, mul, add = np.matmul, np.multiply, np.add
     for t1 in range(T, 0, -B):
         t0 = max(t1 - B, 0)
         _lstm_factors(cache, t0, t1, P)
-        for t in range(t1 - 1, t0 - 1, -1):
+        for t in range(t1 - 1, t0 - 1, -1):  # positional out=, local names: see the forward
             k = t - t0
-            np.add(dh_rec, gY[t], out=dh)
-            np.multiply(dh, PO[k], out=Do[k])  # dz_o
-            np.multiply(dh, PQ[k], out=q)
-            dc += q
-            np.multiply(dc, P3[k], out=D3[k])  # dz_i, dz_f, dz_g
-            dc *= Fg[t]
-            np.matmul(RT, Dt[k], out=dh_rec)
+            add(dh_rec, gY[t], dh)
+            mul(dh, PO[k], Do[k])  # dz_o
+            mul(dh, PQ[k], q)
+            add(dc, q, dc)
+            mul(dc, P3[k], D3[k])  # dz_i, dz_f, dz_g
+            mul(dc, Fg[t], dc)
+            matmul(RT, Dt[k], dh_rec)
         n = t1 - t0
         Z2 = Zt[:, :n].reshape(4 * H, n * N)
         if dWRb is not None:
