@@ -184,6 +184,13 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
     for k in range(4):  # R.T by square blocks: twice as fast as at once
         RT[:, k * H:(k + 1) * H] = cache.R[k * H:(k + 1) * H].T
     gY = np.broadcast_to(np.asarray(gY, dtype=dtype), (T, H, N))
+    if not (gY[0].flags.c_contiguous or gY.strides[1:] == (0, 0)):
+        # E.g. the transposed view that the gradient of Y's (H, N, T) layout arrives as: one
+        # copy costs less than reading scattered numbers at every step, and copying 16 rows
+        # at a time is twice as fast as all at once.
+        gY, scattered = np.empty((T, H, N), dtype=dtype), gY
+        for k in range(0, H, 16):
+            gY[:, k:k + 16] = scattered[:, k:k + 16]
     B = -(-T // -(-T // _BLOCK_STEPS))  # equal blocks (T = 50: 13, 13, 13, 11)
     # The gradients of the pre-activations of a block of steps, in MATLAB's gate order
     # i, f, g, o, as (4H, B, N): (4H, B*N) is then a view, so that each block adds to the
