@@ -217,6 +217,7 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
         part = np.empty_like(dWRb)
     dX = np.empty((T, N, F), dtype=dtype) if 0 in need else None
     matmul, mul, add = np.matmul, np.multiply, np.add
+    dH0, dC0 = 1 in need, 2 in need
     for t1 in range(T, 0, -B):
         t0 = max(t1 - B, 0)
         _lstm_factors(cache, t0, t1, P)
@@ -227,8 +228,10 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
             mul(dh, PQ[k], q)
             add(dc, q, dc)
             mul(dc, P3[k], D3[k])  # dz_i, dz_f, dz_g
-            mul(dc, Fg[t], dc)
-            matmul(RT, Dt[k], dh_rec)
+            if t or dC0:  # at t = 0, only the gradients of C0 and H0 are left to come
+                mul(dc, Fg[t], dc)
+            if t or dH0:
+                matmul(RT, Dt[k], dh_rec)
         n = t1 - t0
         Z2 = Zt[:, :n].reshape(4 * H, n * N)
         if dWRb is not None:
@@ -244,7 +247,7 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
     db = dWRb[:, F + H - lo] if 5 in need else None
     if dX is not None:
         dX = np.transpose(dX, (2, 1, 0))  # (T, N, F) -> (F, N, T), a view
-    return dX, dh_rec, dc, dW, dR, db
+    return dX, dh_rec if dH0 else None, dc if dC0 else None, dW, dR, db
 
 
 @primitive
@@ -259,7 +262,8 @@ def _lstm_vjp(argnums, ans, args, kwargs):
         _no_higher("lstm", X3, H0, C0, W, R, b, g)
         gY, ghT, gcT = g
         dX, dH0, dC0, dW, dR, db = _lstm_backward(cache, gY, ghT, gcT, set(argnums))
-        full = (dX, _sum_to(dH0, np.shape(H0)), _sum_to(dC0, np.shape(C0)), dW, dR, db)
+        full = (dX, dH0 if dH0 is None else _sum_to(dH0, np.shape(H0)),
+                dC0 if dC0 is None else _sum_to(dC0, np.shape(C0)), dW, dR, db)
         return tuple(full[i] for i in argnums)
 
     return vjp
