@@ -32,10 +32,10 @@ __all__ = ["lstm", "gru"]
 # Internally everything is feature-major, one (features, N) block per time step: the
 # recurrent product is then (4H, F+H+1) @ (F+H+1, N), the fast shape for BLAS, and every
 # elementwise pass of a step runs over one contiguous block. The inputs and hidden states
-# share one buffer XH of shape (F+H+1, T+1, N): rows x_t, h_t and a row of ones, so each step
-# is ONE matrix product [W R b] @ [x_t; h_t; 1] (the bias rides along for free), and merging
-# the t and n axes is a view, so the weight gradients of a block of steps are one matrix
-# product.
+# share one buffer XH, indexed (T+1, F+H+1, N): XH[t] holds x_t, h_{t-1} and a row of ones, so
+# each step is ONE matrix product [W R b] @ [x_t; h_{t-1}; 1] (the bias rides along for free).
+# When a backward pass may come, XH is a view of an (F+H+1, T+1, N) array: merging the t and
+# n axes is then a view, so the weight gradients of a block of steps are one matrix product.
 def _state_cols(S, H, N, dtype):
     """(H, N) or (H, 1) state -> (H, N)."""
     return np.broadcast_to(np.asarray(S, dtype=dtype), (H, N))
@@ -62,11 +62,14 @@ def _lstm_setup(X3, H0, C0, W, R, b, keep=True):
         WRb[rows, :F] = W[src]  # slices, not W[perm]: plain copies are faster
         WRb[rows, F:F + H] = R[src]
         WRb[rows, F + H] = b[src]
-    XH = np.empty((F + H + 1, T + 1, N), dtype=dtype)
-    XH[:F, :T] = np.transpose(X3, (0, 2, 1))
-    XH[:F, T] = 0  # never read; keeps the buffer free of garbage
-    XH[F:F + H, 0] = _state_cols(H0, H, N, dtype)
-    XH[F + H] = 1
+    if keep:  # steps side by side in each row: (rows, steps * N) are views for the backward
+        XH = np.transpose(np.empty((F + H + 1, T + 1, N), dtype=dtype), (1, 0, 2))
+    else:  # each step's [x; h; 1] contiguous: faster products and writes of h
+        XH = np.empty((T + 1, F + H + 1, N), dtype=dtype)
+    XH[:T, :F] = np.transpose(X3, (2, 0, 1))
+    XH[T, :F] = 0  # never read; keeps the buffer free of garbage
+    XH[0, F:F + H] = _state_cols(H0, H, N, dtype)
+    XH[:, F + H] = 1
     Gt = np.empty((T + 1 if keep else 2, 5 * H, N), dtype=dtype)
     Gt[0, 4 * H:] = _state_cols(C0, H, N, dtype)
     cache = _LSTMCache()
@@ -82,8 +85,7 @@ def _lstm_finish(cache, F, H, T):
     XH, Gt = cache.XH, cache.Gt
     # Views, no copies: Y as (T, H, N) (lstm turns it to (H, N, T); autograd then hands the
     # backward pass its gradient laid out step by step) and the last states.
-    cache.outputs = (np.transpose(XH[F:F + H, 1:], (1, 0, 2)), XH[F:F + H, T],
-                     Gt[T % len(Gt), 4 * H:])
+    cache.outputs = (XH[1:, F:F + H], XH[T, F:F + H], Gt[T % len(Gt), 4 * H:])
     return cache
 
 
@@ -102,7 +104,7 @@ def _lstm_forward(X3, H0, C0, W, R, b, keep=True):
     prod = np.empty((2 * H, N), dtype=Gt.dtype)
     ig, fc = prod[:H], prod[H:]
     # Views along t made once: indexing them per step is cheaper than slicing per step.
-    XHt, Hn = np.transpose(XH, (1, 0, 2)), np.transpose(XH[F:F + H], (1, 0, 2))
+    XHt, Hn = XH, XH[:, F:F + H]
     A, S, IF, GC, O, Cn = (Gt[:, :4 * H], Gt[:, :3 * H], Gt[:, H:3 * H], Gt[:, 3 * H:],
                            Gt[:, :H], Gt[:, 4 * H:])
     # Positional out= and local names: measurably less overhead per call on small blocks.
@@ -134,13 +136,13 @@ def _lstm_forward_general(X3, H0, C0, W, R, b, state, gate):
     cache = _lstm_setup(X3, H0, C0, W, R, b)
     XH, Gt, TC, WRb = cache.XH, cache.Gt, cache.TC, cache.WRb
     for t in range(T):
-        z = WRb @ XH[:, t]
+        z = WRb @ XH[t]
         Gt[t, :3 * H] = f_gate(z[:3 * H])
         Gt[t, 3 * H:4 * H] = f_state(z[3 * H:])
         o, i, f, g, c = (Gt[t, k * H:(k + 1) * H] for k in range(5))
         Gt[t + 1, 4 * H:] = f * c + i * g
         TC[t] = f_state(Gt[t + 1, 4 * H:])
-        XH[F:F + H, t + 1] = o * TC[t]
+        XH[t + 1, F:F + H] = o * TC[t]
     cache.dgate, cache.dstate = _GATE_ACTS[gate][1], _STATE_ACTS[state][1]
     return _lstm_finish(cache, F, H, T)
 
@@ -178,7 +180,7 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
     """gY: (T, H, N), the gradient of the (T, H, N) output view; ghT, gcT: (H, N)."""
     XH, Gt, TC, W = cache.XH, cache.Gt, cache.TC, cache.W
     T, H, N = TC.shape
-    F = XH.shape[0] - H - 1
+    F = XH.shape[1] - H - 1
     dtype = Gt.dtype
     RT = np.empty((H, 4 * H), dtype=dtype)
     for k in range(4):  # R.T by square blocks: twice as fast as at once
@@ -236,8 +238,8 @@ def _lstm_backward(cache, gY, ghT, gcT, need):
         Z2 = Zt[:, :n].reshape(4 * H, n * N)
         if dWRb is not None:
             first = t1 == T
-            np.matmul(Z2, XH[lo:hi, t0:t1].reshape(hi - lo, n * N).T,
-                      out=dWRb if first else part)
+            XB = np.transpose(XH[t0:t1, lo:hi], (1, 0, 2)).reshape(hi - lo, n * N)  # a view
+            np.matmul(Z2, XB.T, out=dWRb if first else part)
             if not first:
                 dWRb += part
         if dX is not None:  # (n*N, 4H) @ (4H, F) is the faster shape
