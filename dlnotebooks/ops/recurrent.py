@@ -329,9 +329,10 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
     Cost: one (4H, C+H+1) x (C+H+1, N) matrix product per step (``[W R b] @ [x; h; 1]``,
     the input projection and the bias included), and a hand-written backward pass through
     time with one (H, 4H) x (4H, N) product per step; the weight gradients and the gradient of
-    X are one product each over all steps. All four gates take one ``tanh`` per element:
-    ``σ(z) = (1 + tanh(z/2)) / 2``. Activations of every step are stored for the backward
-    pass: memory grows as ``(C + 7H) N T`` numbers.
+    X are one product each per block of up to 16 steps. All four gates take one ``tanh`` per
+    element: ``σ(z) = (1 + tanh(z/2)) / 2``. When a gradient can be asked for (inside
+    ``dlfeval``, with a traced input), the activations of every step are stored for the
+    backward pass: memory grows as ``(C + 7H) N T`` numbers; otherwise as ``(C + H) N T``.
 
     MATLAB compatibility
     --------------------
