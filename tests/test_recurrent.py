@@ -103,6 +103,25 @@ def test_large_inputs_do_not_overflow():
     assert np.all(np.isfinite(extractdata(Y)))
 
 
+@pytest.mark.parametrize("T", [1, 2, 7])
+def test_lstm_outputs_do_not_depend_on_tracing(T):
+    # Untraced, lstm keeps no history for a backward pass; its outputs must stay the same.
+    rng = np.random.default_rng(13)
+    C, H, N = 3, 4, 2
+    W, R, b = (dlarray(p) for p in _lstm_params(rng, C, H))
+    X = dlarray(rng.standard_normal((C, N, T)), "CBT")
+    h0, c0 = rng.standard_normal((H, N)), rng.standard_normal((H, 1))
+    plain = dl.lstm(X, h0, c0, W, R, b)
+
+    def traced(X):
+        Y, h, c = dl.lstm(X, h0, c0, W, R, b)
+        return Y, h, c, dlgradient(np.sum(Y) + np.sum(c), X)
+
+    inside = dlfeval(traced, X)
+    for a, t in zip(plain, inside[:3]):
+        np.testing.assert_array_equal(extractdata(a), extractdata(t))
+
+
 @pytest.mark.parametrize("wrt", [(0,), (3,), (4,), (5,), (3, 5), (1, 2), (0, 4, 5)])
 def test_lstm_gradient_of_any_subset_equals_the_full_gradient(wrt):
     # lstm computes only the gradients that are asked for; each must match the full set.

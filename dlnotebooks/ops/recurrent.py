@@ -3,18 +3,18 @@
 Both are autograd primitives with a hand-written backward pass through time. Everything the
 backward pass needs (gate activations, cell states) is kept in preallocated arrays, so the
 backward pass is one matrix product plus a few fused elementwise updates per step, and the
-weight gradients are single matrix products over all time steps at the end. Only the
-gradients that are asked for are computed.
+weight gradients are matrix products over many time steps at once (lstm: a block of steps;
+gru: all steps). Only the gradients that are asked for are computed.
 
 lstm is feature-major, one (features, N) block per step, with the whole step in one matrix
-product (see the comment above ``_lstm_perm``); gru is batch-major, ``(T, N, .)``, with the
+product (see the comment above ``_state_cols``); gru is batch-major, ``(T, N, .)``, with the
 input projection of every step in one matrix product before the loop.
 """
 
 import autograd.numpy as anp
 import numpy as np
 
-from .._autograd import defvjp_argnums, getval
+from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from ._prims import primitive, sample_array
 from ._registry import Case, OpRecord, register
@@ -32,50 +32,52 @@ __all__ = ["lstm", "gru"]
 # Internally everything is feature-major, one (features, N) block per time step: the
 # recurrent product is then (4H, F+H+1) @ (F+H+1, N), the fast shape for BLAS, and every
 # elementwise pass of a step runs over one contiguous block. The inputs and hidden states
-# share one buffer XH of shape (F+H+1, T+1, N): rows x_t, h_t and a row of ones, so each step
-# is ONE matrix product [W R b] @ [x_t; h_t; 1] (the bias rides along for free), and merging
-# the t and n axes is a view, so the weight gradients of all steps are one matrix product.
-def _lstm_perm(H):
-    return np.concatenate([np.arange(3 * H, 4 * H), np.arange(0, 3 * H)])
-
-
+# share one buffer XH, indexed (T+1, F+H+1, N): XH[t] holds x_t, h_{t-1} and a row of ones, so
+# each step is ONE matrix product [W R b] @ [x_t; h_{t-1}; 1] (the bias rides along for free).
+# When a backward pass may come, XH is a view of an (F+H+1, T+1, N) array: merging the t and
+# n axes is then a view, so the weight gradients of a block of steps are one matrix product.
 def _state_cols(S, H, N, dtype):
     """(H, N) or (H, 1) state -> (H, N)."""
     return np.broadcast_to(np.asarray(S, dtype=dtype), (H, N))
 
 
 class _LSTMCache:
-    __slots__ = ("WRb", "XH", "Gt", "TC", "perm", "outputs", "dgate", "dstate")
+    __slots__ = ("WRb", "W", "R", "XH", "Gt", "TC", "outputs", "dgate", "dstate")
 
 
-def _lstm_setup(X3, H0, C0, W, R, b):
+def _lstm_setup(X3, H0, C0, W, R, b, keep=True):
     """Buffers shared by both forward forms.
 
     WRb (4H, F+H+1): [W R b] with gate rows o, i, f, g. XH: see above. Gt (T+1, 5H, N): per
     step the gate activations o, i, f, g and then the previous cell state c_{t-1}, so that
     [i; f] * [g; c_{t-1}] is one product (Gt[T] holds only the final cell state). TC (T, H, N):
-    tanh (the state activation) of each new cell state.
+    tanh (the state activation) of each new cell state. Without ``keep`` (no backward pass
+    will come), Gt and TC are rings of 2 and 1 steps: step t uses slot t % len.
     """
     F, N, T = X3.shape
     H = R.shape[1]
     dtype = np.result_type(X3, W, R, b, H0, C0)
-    perm = _lstm_perm(H)
     WRb = np.empty((4 * H, F + H + 1), dtype=dtype)
     for rows, src in ((slice(0, H), slice(3 * H, 4 * H)), (slice(H, 4 * H), slice(0, 3 * H))):
         WRb[rows, :F] = W[src]  # slices, not W[perm]: plain copies are faster
         WRb[rows, F:F + H] = R[src]
         WRb[rows, F + H] = b[src]
-    XH = np.empty((F + H + 1, T + 1, N), dtype=dtype)
-    XH[:F, :T] = np.transpose(X3, (0, 2, 1))
-    XH[:F, T] = 0  # never read; keeps the buffer free of garbage
-    XH[F:F + H, 0] = _state_cols(H0, H, N, dtype)
-    XH[F + H] = 1
-    Gt = np.empty((T + 1, 5 * H, N), dtype=dtype)
+    if keep:  # steps side by side in each row: (rows, steps * N) are views for the backward
+        XH = np.transpose(np.empty((F + H + 1, T + 1, N), dtype=dtype), (1, 0, 2))
+    else:  # each step's [x; h; 1] contiguous: faster products and writes of h
+        XH = np.empty((T + 1, F + H + 1, N), dtype=dtype)
+    XH[:T, :F] = np.transpose(X3, (2, 0, 1))
+    XH[T, :F] = 0  # never read; keeps the buffer free of garbage
+    XH[0, F:F + H] = _state_cols(H0, H, N, dtype)
+    XH[:, F + H] = 1
+    Gt = np.empty((T + 1 if keep else 2, 5 * H, N), dtype=dtype)
     Gt[0, 4 * H:] = _state_cols(C0, H, N, dtype)
-    Gt[T, :4 * H] = 0  # never read
     cache = _LSTMCache()
-    cache.WRb, cache.XH, cache.Gt, cache.perm = WRb, XH, Gt, perm
-    cache.TC = np.empty((T, H, N), dtype=dtype)
+    cache.WRb, cache.XH, cache.Gt = WRb, XH, Gt
+    # The backward pass works in MATLAB's gate order, so that its products give the weight
+    # gradients and dX without reordering rows.
+    cache.W, cache.R = np.asarray(W, dtype=dtype), np.asarray(R, dtype=dtype)
+    cache.TC = np.empty((T if keep else 1, H, N), dtype=dtype)
     return cache
 
 
@@ -83,37 +85,41 @@ def _lstm_finish(cache, F, H, T):
     XH, Gt = cache.XH, cache.Gt
     # Views, no copies: Y as (T, H, N) (lstm turns it to (H, N, T); autograd then hands the
     # backward pass its gradient laid out step by step) and the last states.
-    cache.outputs = (np.transpose(XH[F:F + H, 1:], (1, 0, 2)), XH[F:F + H, T],
-                     Gt[T, 4 * H:])
+    cache.outputs = (XH[1:, F:F + H], XH[T, F:F + H], Gt[T % len(Gt), 4 * H:])
     return cache
 
 
-def _lstm_forward(X3, H0, C0, W, R, b):
-    """Forward pass on raw arrays; returns a cache with the outputs and what backward needs."""
+def _lstm_forward(X3, H0, C0, W, R, b, keep=True):
+    """Forward pass on raw arrays; returns a cache with the outputs and, with ``keep``, what
+    the backward pass needs."""
     F, N, T = X3.shape
     H = R.shape[1]
-    cache = _lstm_setup(X3, H0, C0, W, R, b)
+    cache = _lstm_setup(X3, H0, C0, W, R, b, keep)
     XH, Gt, TC = cache.XH, cache.Gt, cache.TC
+    ng, nc = len(Gt), len(TC)
     # One tanh per gate element: sigmoid(z) = (1 + tanh(z / 2)) / 2. The factor 1/2 of the
-    # sigmoid rows is folded into a copy of [W R b] (exact: a power of two).
-    WRs = cache.WRb.copy()
+    # sigmoid rows is folded into [W R b] (exact: a power of two).
+    WRs = cache.WRb
     WRs[:3 * H] *= 0.5
     prod = np.empty((2 * H, N), dtype=Gt.dtype)
     ig, fc = prod[:H], prod[H:]
     # Views along t made once: indexing them per step is cheaper than slicing per step.
-    XHt, Hn = np.transpose(XH, (1, 0, 2)), np.transpose(XH[F:F + H], (1, 0, 2))
+    XHt, Hn = XH, XH[:, F:F + H]
     A, S, IF, GC, O, Cn = (Gt[:, :4 * H], Gt[:, :3 * H], Gt[:, H:3 * H], Gt[:, 3 * H:],
                            Gt[:, :H], Gt[:, 4 * H:])
+    # Positional out= and local names: measurably less overhead per call on small blocks.
+    matmul, tanh, mul, add = np.matmul, np.tanh, np.multiply, np.add
     for t in range(T):
-        a, s, tc = A[t], S[t], TC[t]
-        np.matmul(WRs, XHt[t], out=a)
-        np.tanh(a, out=a)
-        s *= 0.5
-        s += 0.5
-        np.multiply(IF[t], GC[t], out=prod)  # [i; f] * [g; c_{t-1}]
-        np.add(ig, fc, out=Cn[t + 1])
-        np.tanh(Cn[t + 1], out=tc)
-        np.multiply(O[t], tc, out=Hn[t + 1])
+        j, j1 = t % ng, (t + 1) % ng
+        a, s, tc, cn = A[j], S[j], TC[t % nc], Cn[j1]
+        matmul(WRs, XHt[t], a)
+        tanh(a, a)
+        mul(s, 0.5, s)
+        add(s, 0.5, s)
+        mul(IF[j], GC[j], prod)  # [i; f] * [g; c_{t-1}]
+        add(ig, fc, cn)
+        tanh(cn, tc)
+        mul(O[j], tc, Hn[t + 1])
     cache.dgate = cache.dstate = None  # sigmoid and tanh: derivatives computed in place
     return _lstm_finish(cache, F, H, T)
 
@@ -130,18 +136,18 @@ def _lstm_forward_general(X3, H0, C0, W, R, b, state, gate):
     cache = _lstm_setup(X3, H0, C0, W, R, b)
     XH, Gt, TC, WRb = cache.XH, cache.Gt, cache.TC, cache.WRb
     for t in range(T):
-        z = WRb @ XH[:, t]
+        z = WRb @ XH[t]
         Gt[t, :3 * H] = f_gate(z[:3 * H])
         Gt[t, 3 * H:4 * H] = f_state(z[3 * H:])
         o, i, f, g, c = (Gt[t, k * H:(k + 1) * H] for k in range(5))
         Gt[t + 1, 4 * H:] = f * c + i * g
         TC[t] = f_state(Gt[t + 1, 4 * H:])
-        XH[F:F + H, t + 1] = o * TC[t]
+        XH[t + 1, F:F + H] = o * TC[t]
     cache.dgate, cache.dstate = _GATE_ACTS[gate][1], _STATE_ACTS[state][1]
     return _lstm_finish(cache, F, H, T)
 
 
-_FACTOR_STEPS = 8  # steps per block of backward factors: the block stays in cache for the loop
+_BLOCK_STEPS = 16  # at most, per block of the backward pass: the block stays in cache
 
 
 def _lstm_factors(cache, t0, t1, P):
@@ -172,54 +178,78 @@ def _lstm_factors(cache, t0, t1, P):
 
 def _lstm_backward(cache, gY, ghT, gcT, need):
     """gY: (T, H, N), the gradient of the (T, H, N) output view; ghT, gcT: (H, N)."""
-    WRb, XH, Gt, TC = cache.WRb, cache.XH, cache.Gt, cache.TC
+    XH, Gt, TC, W = cache.XH, cache.Gt, cache.TC, cache.W
     T, H, N = TC.shape
-    F = XH.shape[0] - H - 1
+    F = XH.shape[1] - H - 1
     dtype = Gt.dtype
-    RT = np.ascontiguousarray(WRb[:, F:F + H].T)
+    RT = np.empty((H, 4 * H), dtype=dtype)
+    for k in range(4):  # R.T by square blocks: twice as fast as at once
+        RT[:, k * H:(k + 1) * H] = cache.R[k * H:(k + 1) * H].T
     gY = np.broadcast_to(np.asarray(gY, dtype=dtype), (T, H, N))
-    # Gradients of the pre-activations o, i, f, g as (4H, T, N), so that (4H, T*N) for the
-    # weight gradients is a view; each step writes its (4H, N) block in place (measured as
-    # fast as contiguous blocks plus one transposing copy, and it needs no second buffer).
-    dZ = np.empty((4 * H, T, N), dtype=dtype)
+    if not (gY[0].flags.c_contiguous or gY.strides[1:] == (0, 0)):
+        # E.g. the transposed view that the gradient of Y's (H, N, T) layout arrives as: one
+        # copy costs less than reading scattered numbers at every step, and copying 16 rows
+        # at a time is twice as fast as all at once.
+        gY, scattered = np.empty((T, H, N), dtype=dtype), gY
+        for k in range(0, H, 16):
+            gY[:, k:k + 16] = scattered[:, k:k + 16]
+    B = -(-T // -(-T // _BLOCK_STEPS))  # equal blocks (T = 50: 13, 13, 13, 11)
+    # The gradients of the pre-activations of a block of steps, in MATLAB's gate order
+    # i, f, g, o, as (4H, B, N): (4H, B*N) is then a view, so that each block adds to the
+    # weight gradients and to dX with one matrix product each, while it is still in cache.
+    # (Measured faster than one product over all steps: a (4H, T, N) array of all of them is
+    # written one (4H, N) step at a time, scattered over megabytes.)
+    Zt = np.empty((4 * H, B, N), dtype=dtype)
+    Dt = np.transpose(Zt, (1, 0, 2))  # (B, 4H, N) view
+    D3, Do = np.transpose(Zt[:3 * H].reshape(3, H, B, N), (2, 0, 1, 3)), Dt[:, 3 * H:]
     dh = np.empty((H, N), dtype=dtype)
     q = np.empty((H, N), dtype=dtype)
     dh_rec = np.array(_state_cols(ghT, H, N, dtype))
     dc = np.array(_state_cols(gcT, H, N, dtype))
-    # The factors come in blocks of steps, computed just before the loop reaches them (a
-    # little faster than all at once, and 5 H N T fewer numbers in memory).
-    P = np.empty((min(T, _FACTOR_STEPS), 5, H, N), dtype=dtype)
-    # Views made once (see _lstm_forward).
-    PQ, PO, P3, Fg = P[:, 0], P[:, 1], P[:, 2:], Gt[:, 2 * H:3 * H]
-    Dt = np.transpose(dZ, (1, 0, 2))  # (T, 4H, N) view
-    Do, D3 = Dt[:, :H], np.transpose(dZ[H:].reshape(3, H, T, N), (2, 0, 1, 3))
-    for t1 in range(T, 0, -_FACTOR_STEPS):
-        t0 = max(t1 - _FACTOR_STEPS, 0)
+    # The factors come block by block, computed just before the loop reaches them.
+    P = np.empty((B, 5, H, N), dtype=dtype)
+    PQ, PO, P3, Fg = P[:, 0], P[:, 1], P[:, 2:], Gt[:, 2 * H:3 * H]  # views made once
+    # One product for the contiguous range of XH rows that covers the weight gradients asked
+    # for (rows x, h, 1: W, R, b); its column j belongs to XH row lo + j.
+    spans = [s for k, s in ((3, (0, F)), (4, (F, F + H)), (5, (F + H, F + H + 1))) if k in need]
+    dWRb = part = None
+    if spans:
+        lo, hi = spans[0][0], spans[-1][1]
+        dWRb = np.empty((4 * H, hi - lo), dtype=dtype)
+        part = np.empty_like(dWRb)
+    dX = np.empty((T, N, F), dtype=dtype) if 0 in need else None
+    matmul, mul, add = np.matmul, np.multiply, np.add
+    dH0, dC0 = 1 in need, 2 in need
+    for t1 in range(T, 0, -B):
+        t0 = max(t1 - B, 0)
         _lstm_factors(cache, t0, t1, P)
-        for t in range(t1 - 1, t0 - 1, -1):
+        for t in range(t1 - 1, t0 - 1, -1):  # positional out=, local names: see the forward
             k = t - t0
-            np.add(dh_rec, gY[t], out=dh)
-            np.multiply(dh, PO[k], out=Do[t])  # dz_o
-            np.multiply(dh, PQ[k], out=q)
-            dc += q
-            np.multiply(dc, P3[k], out=D3[t])  # dz_i, dz_f, dz_g
-            dc *= Fg[t]
-            np.matmul(RT, Dt[t], out=dh_rec)
-    dZ2 = dZ.reshape(4 * H, T * N)
-    inv = np.argsort(cache.perm)
-    dX = dW = dR = db = None
-    rows = [r for r, k in ((range(0, F), 3), (range(F, F + H), 4), (range(F + H, F + H + 1), 5))
-            if k in need]
-    if rows:  # one product for the contiguous range of XH rows that covers what is needed
-        lo, hi = rows[0].start, rows[-1].stop
-        dWRb = dZ2 @ XH[lo:hi, :T].reshape(hi - lo, T * N).T  # column j: XH row lo + j
-        dW = dWRb[inv, :F] if 3 in need else None
-        dR = dWRb[inv, F - lo:F + H - lo] if 4 in need else None
-        db = dWRb[inv, F + H - lo] if 5 in need else None
-    if 0 in need:
-        # (T*N, 4H) @ (4H, F) is the faster shape; (T, N, F) -> (F, N, T) is a view.
-        dX = np.transpose((dZ2.T @ WRb[:, :F]).reshape(T, N, F), (2, 1, 0))
-    return dX, dh_rec, dc, dW, dR, db
+            add(dh_rec, gY[t], dh)
+            mul(dh, PO[k], Do[k])  # dz_o
+            mul(dh, PQ[k], q)
+            add(dc, q, dc)
+            mul(dc, P3[k], D3[k])  # dz_i, dz_f, dz_g
+            if t or dC0:  # at t = 0, only the gradients of C0 and H0 are left to come
+                mul(dc, Fg[t], dc)
+            if t or dH0:
+                matmul(RT, Dt[k], dh_rec)
+        n = t1 - t0
+        Z2 = Zt[:, :n].reshape(4 * H, n * N)
+        if dWRb is not None:
+            first = t1 == T
+            XB = np.transpose(XH[t0:t1, lo:hi], (1, 0, 2)).reshape(hi - lo, n * N)  # a view
+            np.matmul(Z2, XB.T, out=dWRb if first else part)
+            if not first:
+                dWRb += part
+        if dX is not None:  # (n*N, 4H) @ (4H, F) is the faster shape
+            np.matmul(Z2.T, W, out=dX[t0:t1].reshape(n * N, F))
+    dW = dWRb[:, :F] if 3 in need else None
+    dR = dWRb[:, F - lo:F + H - lo] if 4 in need else None
+    db = dWRb[:, F + H - lo] if 5 in need else None
+    if dX is not None:
+        dX = np.transpose(dX, (2, 1, 0))  # (T, N, F) -> (F, N, T), a view
+    return dX, dh_rec if dH0 else None, dc if dC0 else None, dW, dR, db
 
 
 @primitive
@@ -234,7 +264,8 @@ def _lstm_vjp(argnums, ans, args, kwargs):
         _no_higher("lstm", X3, H0, C0, W, R, b, g)
         gY, ghT, gcT = g
         dX, dH0, dC0, dW, dR, db = _lstm_backward(cache, gY, ghT, gcT, set(argnums))
-        full = (dX, _sum_to(dH0, np.shape(H0)), _sum_to(dC0, np.shape(C0)), dW, dR, db)
+        full = (dX, dH0 if dH0 is None else _sum_to(dH0, np.shape(H0)),
+                dC0 if dC0 is None else _sum_to(dC0, np.shape(C0)), dW, dR, db)
         return tuple(full[i] for i in argnums)
 
     return vjp
@@ -298,9 +329,10 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
     Cost: one (4H, C+H+1) x (C+H+1, N) matrix product per step (``[W R b] @ [x; h; 1]``,
     the input projection and the bias included), and a hand-written backward pass through
     time with one (H, 4H) x (4H, N) product per step; the weight gradients and the gradient of
-    X are one product each over all steps. All four gates take one ``tanh`` per element:
-    ``σ(z) = (1 + tanh(z/2)) / 2``. Activations of every step are stored for the backward
-    pass: memory grows as ``(C + 7H) N T`` numbers.
+    X are one product each per block of up to 16 steps. All four gates take one ``tanh`` per
+    element: ``σ(z) = (1 + tanh(z/2)) / 2``. When a gradient can be asked for (inside
+    ``dlfeval``, with a traced input), the activations of every step are stored for the
+    backward pass: memory grows as ``(C + 7H) N T`` numbers; otherwise as ``(C + H) N T``.
 
     MATLAB compatibility
     --------------------
@@ -337,9 +369,11 @@ def lstm(X, H0, C0, weights, recurrent_weights, bias, *, state_activation_functi
                     f"Use shape ({4 * H}, 1): one bias per gate row.")
     h0 = _check_state(func, "H0", H0, H, N)
     c0 = _check_state(func, "C0", C0, H, N)
-    raw = tuple(np.asarray(getval(v)) for v in (X3, h0, c0, W, R, b))
+    args = (X3, h0, c0, W, R, b)
+    raw = tuple(np.asarray(getval(v)) for v in args)
     if (state, gate) == ("tanh", "sigmoid"):
-        cache = _lstm_forward(*raw)
+        # Untraced, no gradient can come: keep only what the outputs are made of.
+        cache = _lstm_forward(*raw, keep=any(isbox(v) for v in args))
     else:
         cache = _lstm_forward_general(*raw, state, gate)
     out = _lstm_core(X3, h0, c0, W, R, b, cache)
