@@ -8,10 +8,12 @@ original again, so derivatives of any order work.
 import autograd.numpy as anp
 import numpy as np
 
-from .._autograd import getval
+from .._autograd import getval, isbox
 from .. import _checks
+from ..autodiff._engine import defvjp_fused
 from ..core import dlarray
 from . import _windows as win
+from .activations import _relu
 from ._prims import array_sampler, defvjp, primitive, sample_array
 from ._registry import Case, Kink, OpRecord, register
 
@@ -142,6 +144,32 @@ def _put_taps(g, idx, geo, xshape):
 defvjp(_take_taps, lambda ans, x, idx, geo, known=None: lambda g: _put_taps(g, idx, geo,
                                                                               _shape(x)))
 defvjp(_put_taps, lambda ans, g, idx, geo, xshape: lambda h: _take_taps(h, idx, geo))
+
+
+def _relu_maxpool_vjp(node, parent):
+    """maxpool(relu(x)) differentiated with respect to x, relu's mask taken on the pooled side.
+
+    The element a window picked is positive exactly when the window's maximum (the pooled
+    output) is, so ``g * (max > 0)`` is scattered instead of scattering g and then masking
+    the input-sized result by ``x > 0``: the mask and the product run over the pooled size
+    (a quarter for 2x2 pooling), not the input size.
+    """
+    _, idx, geo, known = node.args
+    if known is None:
+        return None
+    x = parent.args[0]
+    xshape = _shape(x)
+    best = node.value
+
+    def vjp(g):
+        if isbox(g):  # higher derivatives: the chain itself, differentiable
+            return (_put_taps(g, idx, geo, xshape) * (x > 0),)
+        return (_put_taps(np.multiply(g, best > 0), idx, geo, xshape),)
+
+    return vjp
+
+
+defvjp_fused(_take_taps, _relu, _relu_maxpool_vjp)
 
 
 # ---------------------------------------------------------------- shared front end
