@@ -82,6 +82,13 @@ def test_maxpool_of_relu_has_the_gradients_of_the_chain(kw):
     plain = dlfeval(lambda X: dlgradient(np.sum(maxpool(relu(X), 2, **kw) * W), X), X)
     np.testing.assert_allclose(extractdata(plain), extractdata(fused[0]), rtol=1e-12, atol=0)
 
+    def used_twice(X, apart):  # relu's output also feeds another op: no shortcut
+        R = relu(X) * 1.0 if apart else relu(X)
+        return dlgradient(np.sum(maxpool(R, 2, **kw) * W) + np.sum(R * R), X)
+
+    np.testing.assert_allclose(extractdata(dlfeval(used_twice, X, False)),
+                               extractdata(dlfeval(used_twice, X, True)), rtol=1e-12, atol=0)
+
 
 def test_maxpool_padding_never_wins():
     X = dlarray(-np.ones((2, 2, 1, 1)), "SSCB")
