@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from dlnotebooks import (avgpool, dlarray, dlfeval, dlgradient, extractdata, maxpool,
-                         maxunpool)
+                         maxunpool, relu)
 
 
 def _x(shape, fmt="SSCB", seed=0):
@@ -60,6 +60,34 @@ def test_maxpool_gradient_goes_to_the_first_maximum_at_ties():
     g = extractdata(dlfeval(grad, X))[:, :, 0, 0]
     # taps run row-major over the window: (0, 0) comes first
     np.testing.assert_array_equal(g, [[1.0, 0.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("kw", [{"stride": 2}, {}, {"stride": 2, "padding": 1}])
+def test_maxpool_of_relu_has_the_gradients_of_the_chain(kw):
+    # maxpool(relu(X)) takes relu's mask on the pooled side in the backward pass; relu(X) * 1
+    # keeps the two apart. Zeros and negative windows included; first and second order.
+    data = np.round(np.random.default_rng(1).standard_normal((5, 6, 2, 3)), 1)
+    data[:2, :2] = -1.0
+    X = dlarray(data, "SSCB")
+    W = dlarray(np.random.default_rng(2).standard_normal(maxpool(X, 2, **kw).shape), "SSCB")
+
+    def grads(X, apart):
+        R = relu(X) * 1.0 if apart else relu(X)
+        g = dlgradient(np.sum(maxpool(R, 2, **kw) * W), X, enable_higher_derivatives=True)
+        return g, dlgradient(np.sum(g * g * X), X)
+
+    fused, chain = dlfeval(grads, X, False), dlfeval(grads, X, True)
+    for a, b in zip(fused, chain):
+        np.testing.assert_allclose(extractdata(a), extractdata(b), rtol=1e-12, atol=0)
+    plain = dlfeval(lambda X: dlgradient(np.sum(maxpool(relu(X), 2, **kw) * W), X), X)
+    np.testing.assert_allclose(extractdata(plain), extractdata(fused[0]), rtol=1e-12, atol=0)
+
+    def used_twice(X, apart):  # relu's output also feeds another op: no shortcut
+        R = relu(X) * 1.0 if apart else relu(X)
+        return dlgradient(np.sum(maxpool(R, 2, **kw) * W) + np.sum(R * R), X)
+
+    np.testing.assert_allclose(extractdata(dlfeval(used_twice, X, False)),
+                               extractdata(dlfeval(used_twice, X, True)), rtol=1e-12, atol=0)
 
 
 def test_maxpool_padding_never_wins():

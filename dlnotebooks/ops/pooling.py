@@ -8,10 +8,12 @@ original again, so derivatives of any order work.
 import autograd.numpy as anp
 import numpy as np
 
-from .._autograd import getval
+from .._autograd import getval, isbox
 from .. import _checks
+from ..autodiff._engine import defvjp_fused
 from ..core import dlarray
 from . import _windows as win
+from .activations import _relu
 from ._prims import array_sampler, defvjp, primitive, sample_array
 from ._registry import Case, Kink, OpRecord, register
 
@@ -126,9 +128,13 @@ def _put_taps(g, idx, geo, xshape):
     nd = len(k)
     out = idx.shape[:nd]
     pshape = tuple(n + a + b for n, (a, b) in zip(xshape[:nd], pads)) + tuple(xshape[nd:])
-    xp = np.zeros(pshape, dtype=g.dtype)
-    mask = np.empty(idx.shape, dtype=bool)
     disjoint = _disjoint(geo)
+    # Windows that tile the input exactly (2x2 pooling with stride 2 of an even-sized input)
+    # write every element below, so the zero fill (a pass over the input size) is skipped.
+    tiled = disjoint and all(kk == ss and o * ss == n and pb == pa == 0 for kk, ss, o, n, (pb, pa)
+                             in zip(k, s, out, xshape[:nd], pads))
+    xp = np.empty(pshape, dtype=g.dtype) if tiled else np.zeros(pshape, dtype=g.dtype)
+    mask = np.empty(idx.shape, dtype=bool)
     for t, tap in enumerate(np.ndindex(*k)):
         np.equal(idx, t, out=mask)
         target = xp[win.tap_slices(tap, s, d, out)]
@@ -142,6 +148,32 @@ def _put_taps(g, idx, geo, xshape):
 defvjp(_take_taps, lambda ans, x, idx, geo, known=None: lambda g: _put_taps(g, idx, geo,
                                                                               _shape(x)))
 defvjp(_put_taps, lambda ans, g, idx, geo, xshape: lambda h: _take_taps(h, idx, geo))
+
+
+def _relu_maxpool_vjp(node, parent):
+    """maxpool(relu(x)) differentiated with respect to x, relu's mask taken on the pooled side.
+
+    The element a window picked is positive exactly when the window's maximum (the pooled
+    output) is, so ``g * (max > 0)`` is scattered instead of scattering g and then masking
+    the input-sized result by ``x > 0``: the mask and the product run over the pooled size
+    (a quarter for 2x2 pooling), not the input size.
+    """
+    _, idx, geo, known = node.args
+    if known is None:
+        return None
+    x = parent.args[0]
+    xshape = _shape(x)
+    best = node.value
+
+    def vjp(g):
+        if isbox(g):  # higher derivatives: the chain itself, differentiable
+            return (_put_taps(g, idx, geo, xshape) * (x > 0),)
+        return (_put_taps(np.multiply(g, best > 0), idx, geo, xshape),)
+
+    return vjp
+
+
+defvjp_fused(_take_taps, _relu, _relu_maxpool_vjp)
 
 
 # ---------------------------------------------------------------- shared front end
