@@ -36,8 +36,18 @@ def run(path):
     return elapsed, peak
 
 
-def main(paths):
-    paths = [pathlib.Path(p) for p in paths] or sorted((ROOT / "notebooks").glob("*.ipynb"))
+def main(argv):
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",
+                        help="notebook files (default: every notebook in notebooks/)")
+    args = parser.parse_args(argv)
+    paths = [pathlib.Path(p) for p in args.notebooks]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        parser.error(f"no such notebook: {', '.join(missing)}")
+    paths = paths or sorted((ROOT / "notebooks").glob("*.ipynb"))
     print(f"{'notebook':<42} {'time':>8} {'peak memory':>12}")
     worst = 0.0
     for path in paths:
