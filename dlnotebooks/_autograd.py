@@ -11,11 +11,12 @@ package, so every layer (``core`` included) may use it.
 """
 
 from autograd import make_vjp
-from autograd.core import VJPNode, add_outgrads, primitive_vjps
+from autograd.builtins import ContainerVSpace, DictVSpace, container_take
+from autograd.core import VJPNode, add_outgrads, primitive_vjps, vspace
 from autograd.extend import defvjp, defvjp_argnums, primitive
 from autograd.tracer import getval, isbox, new_box, notrace_primitives, trace_stack
 from autograd.util import toposort
 
-__all__ = ["make_vjp", "VJPNode", "add_outgrads", "primitive_vjps", "defvjp", "defvjp_argnums",
-           "primitive", "getval", "isbox", "new_box", "notrace_primitives", "trace_stack",
-           "toposort"]
+__all__ = ["make_vjp", "ContainerVSpace", "DictVSpace", "container_take", "VJPNode",
+           "add_outgrads", "primitive_vjps", "vspace", "defvjp", "defvjp_argnums", "primitive",
+           "getval", "isbox", "new_box", "notrace_primitives", "trace_stack", "toposort"]

@@ -253,3 +253,47 @@ def test_vjps_are_built_only_for_parents_that_lead_to_a_requested_gradient():
 
     g = dlfeval(f, dlarray(np.array([1.0, 2.0])), dlarray(3.0))
     assert float(g) == 3.0 and calls == ["w"]
+
+
+def _lstm_parts(seed=0, H=3):
+    rng = np.random.default_rng(seed)
+    X = dlarray(rng.standard_normal((2, 4, 5)), "CBT")
+    W, R = dlarray(rng.standard_normal((4 * H, 2))), dlarray(rng.standard_normal((4 * H, H)))
+    b = dlarray(rng.standard_normal((4 * H, 1)))
+    weights = (rng.standard_normal((H, 4, 5)), rng.standard_normal((H, 4)),
+               rng.standard_normal((H, 4)))
+    return X, W, R, b, weights, np.zeros((H, 1))
+
+
+@pytest.mark.parametrize("used", [(0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2),
+                                  (0, 0), (2, 1, 2, 0)])
+def test_gradient_through_the_outputs_of_a_multi_output_op_adds_up(used):
+    # The outputs of one primitive (lstm's Y, hidden state, cell state), each used any number
+    # of times: the gradient is the sum of the gradients of the separate terms.
+    X, W, R, b, weights, Z = _lstm_parts()
+
+    def loss(X, W, R, b, terms):
+        outs = dl.lstm(X, Z, Z, W, R, b)
+        y = sum(np.sum(outs[k] * weights[k]) for k in terms)
+        return dlgradient(y, X, W, R, b)
+
+    together = dlfeval(loss, X, W, R, b, used)
+    apart = [dlfeval(loss, X, W, R, b, (k,)) for k in used]
+    for i, g in enumerate(together):
+        np.testing.assert_allclose(extractdata(g), sum(extractdata(a[i]) for a in apart),
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_gradient_with_respect_to_one_output_of_a_multi_output_op():
+    X, W, R, b, weights, Z = _lstm_parts(1)
+
+    def loss(X, W, R, b):
+        Y, h, c = dl.lstm(X, Z, Z, W, R, b)
+        y = np.sum(Y * weights[0]) + np.sum(h * weights[1]) + np.sum(c * weights[2])
+        return dlgradient(y, h, Y)
+
+    gh, gY = dlfeval(loss, X, W, R, b)
+    np.testing.assert_allclose(extractdata(gY), weights[0])
+    # h is Y's last step as well as an output of its own; asked for as the node h, its
+    # gradient is the weight on h alone.
+    np.testing.assert_allclose(extractdata(gh), weights[1])

@@ -26,8 +26,9 @@ import math
 
 import numpy as np
 
-from .._autograd import (VJPNode, add_outgrads, getval, isbox, new_box, notrace_primitives,
-                         primitive_vjps, toposort, trace_stack)
+from .._autograd import (ContainerVSpace, DictVSpace, VJPNode, add_outgrads, container_take,
+                         getval, isbox, new_box, notrace_primitives, primitive_vjps, toposort,
+                         trace_stack, vspace)
 from .. import _malloc, _tree
 from ..core import dlarray
 
@@ -320,6 +321,33 @@ def _fused_vjp(node, targets, order, needed, uses):
     return (make(node, parent) if uses[parent] == 1 else None), uses
 
 
+def _taken_piece(node, outgrad, pieces):
+    """Keep the gradient of ``container[idx]`` aside for the container's node; True if kept.
+
+    autograd's own VJP of taking an element (``Y, _, _ = lstm(...)``) is a zero container plus
+    the element's gradient added in: a zeros((H, N, T)) and a full pass per use of a
+    multi-output op. Kept aside instead, the pieces are put together once the container's
+    node is reached (``_assembled``), with zeros only where no element had a gradient.
+    """
+    container, idx = node.args[0], node.args[1]
+    if type(idx) not in (int, str):  # slices take the general path
+        return False
+    vs = vspace(container)
+    if not isinstance(vs, ContainerVSpace):
+        return False
+    slot = pieces.setdefault(node.parents[0], (vs, {}))[1]
+    slot[idx] = add_outgrads(slot.get(idx), outgrad[0])
+    return True
+
+
+def _assembled(vs, slot):
+    """The container gradient from its elements' gradients, zeros where there are none. Its
+    elements may be the consumers' own arrays: add_outgrads flags it as not to be added into."""
+    keys = [k for k, _ in vs._kv_pairs(vs.shape)]
+    keys = {k: k for k in keys} if isinstance(vs, DictVSpace) else keys
+    return vs._map(lambda s, k: slot[k][0] if k in slot else s.zeros(), keys)
+
+
 def _backward(g, end_node, targets):
     """Backward pass from ``end_node``; return {node: gradient} for the nodes in ``targets``."""
     order = list(toposort(end_node))
@@ -332,14 +360,20 @@ def _backward(g, end_node, targets):
     found = {}
     absorbed = set()  # nodes whose VJP a fused VJP of their only consumer has done
     uses = None  # consumers per needed node, counted once a fused VJP may apply
+    pieces = {}  # container node -> (its vspace, {index: gradient of that element})
     for node in order:
         if node not in needed or node in absorbed:
             outgrads.pop(node, None)
+            pieces.pop(node, None)
             continue
-        outgrad = outgrads.pop(node)
+        outgrad = outgrads.pop(node, None)
+        if node in pieces:
+            outgrad = add_outgrads(outgrad, _assembled(*pieces.pop(node)))
         if node in targets:
             found[node] = outgrad[0]
         if not node.parents:
+            continue
+        if node.fun is container_take and _taken_piece(node, outgrad, pieces):
             continue
         if getattr(node, "fun", None) in _fused_vjps:
             vjp, uses = _fused_vjp(node, targets, order, needed, uses)
