@@ -1,6 +1,8 @@
 """What lstm and gru share: input checks, the activation options, the returned states, and
 the naive references' helpers and input sampler for the op registry."""
 
+import math
+
 import autograd.numpy as anp
 import numpy as np
 
@@ -25,14 +27,16 @@ def _sequence_input(func, X, data_format):
     shape = np.shape(getval(data))
     nfeat = fmt.index("C") + 1
     feat_shape = shape[:nfeat]
-    num_features = int(np.prod(feat_shape))
+    num_features = math.prod(feat_shape)
     N = shape[fmt.index("B")] if "B" in fmt else 1
     T = shape[fmt.index("T")] if "T" in fmt else 1
     if len(feat_shape) > 1:
         # MATLAB flattens (S1, ..., C) column-major: reverse the feature axes, then flatten.
         perm = tuple(range(nfeat - 1, -1, -1)) + tuple(range(nfeat, len(shape)))
         data = anp.transpose(data, perm)
-    X3 = anp.reshape(data, (num_features, N, T))
+    if np.shape(getval(data)) != (num_features, N, T):  # already (C, N, T): no node needed
+        data = anp.reshape(data, (num_features, N, T))
+    X3 = data
     out_fmt = "C" + "".join(label for label in "BT" if label in fmt)
     return layout, X3, out_fmt, num_features
 
@@ -137,7 +141,8 @@ def _state(layout, data):
 def _drop_missing(Y, fmt):
     """(H, N, T) -> without the N or T axis when X has no B or no T dimension."""
     shape = np.shape(getval(Y))
-    return anp.reshape(Y, tuple(shape[i] for i in range(3) if i == 0 or "BT"[i - 1] in fmt))
+    kept = tuple(shape[i] for i in range(3) if i == 0 or "BT"[i - 1] in fmt)
+    return Y if kept == shape else anp.reshape(Y, kept)
 
 
 def _sigmoid_ref(x):
