@@ -240,7 +240,7 @@ def _peak_child(workloads, spec):
 
 
 def _peak(script, name, side, threads):
-    env = dict(os.environ, **{v: str(threads) for v in THREAD_VARS})  # as this timing child
+    env = child_env(threads, "inherit")  # this timing child's kernels, whichever they are
     try:
         out = subprocess.run([sys.executable, script, "--threads", str(threads), "--peak",
                               f"{name}:{side}"], capture_output=True, text=True, check=True,

@@ -6,8 +6,10 @@ public NumPy wrapper) directly; everything else from autograd (the tracer, the c
 
 Supported autograd versions: the range in ``pyproject.toml`` (``autograd>=1.7,<1.10``); the
 names below exist with these meanings throughout it, and ``tests/test_autograd_support.py``
-checks that the installed version is inside the range. This module imports nothing from the
-package, so every layer (``core`` included) may use it.
+checks that the installed version is inside the range. Beyond the names, the backward pass
+(``autodiff._engine._assembled``) calls two methods of autograd's container vector spaces,
+``_kv_pairs`` and ``_map``: check them too when widening the range. This module imports
+nothing from the package, so every layer (``core`` included) may use it.
 """
 
 from autograd import make_vjp

@@ -177,7 +177,7 @@ def _lstm_factors(cache, t0, t1, P):
 
 
 def _lstm_backward(cache, gY, ghT, gcT, need):
-    """gY: (T, H, N), the gradient of the (T, H, N) output view; ghT, gcT: (H, N)."""
+    """gY: the gradient of Y as (T, H, N), one (H, N) block per step; ghT, gcT: (H, N)."""
     XH, Gt, TC, W = cache.XH, cache.Gt, cache.TC, cache.W
     T, H, N = TC.shape
     F = XH.shape[1] - H - 1
