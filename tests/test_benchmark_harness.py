@@ -51,3 +51,11 @@ def test_blas_option_rejects_an_unknown_choice(tmp_path):
     result = subprocess.run([sys.executable, str(script), "--blas", "avx512"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "invalid choice: 'avx512'" in result.stderr
+
+
+def test_notebook_budget_names_a_missing_notebook(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "notebook_budget.py"),
+                             str(tmp_path / "nope.ipynb")], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2 and "no such notebook: " in result.stderr
+    assert "nope.ipynb" in result.stderr and "Traceback" not in result.stderr
