@@ -543,4 +543,6 @@ def _finish(g, leaf):
         g = g * np.ones(shape, dtype=dtype) if isbox(g) else np.broadcast_to(g, shape).copy()
     if not isbox(g) and g.dtype != dtype:
         g = g.astype(dtype)
+    elif not isbox(g) and not g.flags.writeable:
+        g = g.copy()  # e.g. sum's broadcast gradient (core/_sums.py): the user gets an array
     return dlarray._wrap(g, leaf._fmt)

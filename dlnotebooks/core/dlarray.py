@@ -25,6 +25,7 @@ import numpy as np
 
 from .._autograd import getval, isbox
 from ._formats import LABELS, canonical_permutation, parse_format
+from ._sums import traced_mean, traced_sum
 
 __all__ = ["dlarray"]
 
@@ -669,11 +670,13 @@ def _normalize_axes(axis, ndim):
 
 
 def _make_reduction(name):
-    fun = getattr(anp, name)
+    general = getattr(anp, name)
+    broadcast_vjp = {"sum": traced_sum, "mean": traced_mean}.get(name)  # see core/_sums.py
 
     def reduction(a, axis=None, *args, keepdims=False, **kwargs):
         if not isinstance(a, dlarray):
-            return _wrap_tree(fun(a, axis, *args, keepdims=keepdims, **kwargs))
+            return _wrap_tree(general(a, axis, *args, keepdims=keepdims, **kwargs))
+        fun = broadcast_vjp if broadcast_vjp is not None and not (args or kwargs) else general
         if a._fmt:
             axes = _normalize_axes(axis, a.ndim)
             if axes is None or len(axes) == a.ndim:

@@ -13,6 +13,7 @@ from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
 from ..core.dlarray import _align
+from ..core._sums import traced_sum
 from ._prims import defvjp, primitive, sample_array
 from ..autodiff._engine import defvjp_fused
 from .activations import _softmax, softmax, softmax_logits
@@ -110,7 +111,7 @@ def _reduce(func, elementwise, layout, weights, mask, reduction, normalization, 
         loss = loss * mask
     if reduction == "none":
         return layout.restore(loss, layout.fmt)
-    total = anp.sum(loss)
+    total = traced_sum(loss)  # a broadcast gradient: see core/_sums.py
     shape = np.shape(getval(layout.data))
     c = shape[layout.fmt.index("C")] if (per_c and "C" in layout.fmt) else 1
     if normalization == "batch-size":
@@ -612,7 +613,7 @@ def mse(Y, targets, *, data_format=None):
     diff = layout.data - t
     n = _batch_size(layout)
     dtype = np.result_type(getval(layout.data))
-    return dlarray._wrap(anp.sum(diff * diff) / np.asarray(2 * n, dtype=dtype))
+    return dlarray._wrap(traced_sum(diff * diff) / np.asarray(2 * n, dtype=dtype))
 
 
 def _weight_at(weights, weights_format, fmt, i):
