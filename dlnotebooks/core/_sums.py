@@ -23,7 +23,7 @@ stay differentiable (second-order gradients through a sum or mean).
 import autograd.numpy as anp
 import numpy as np
 
-from .._autograd import defvjp, primitive
+from .._autograd import defvjp, isbox, primitive
 
 __all__ = ["traced_sum", "traced_mean"]
 
@@ -51,13 +51,15 @@ def _kept_shape(shape, axis):
 def _spread(g, x, axis, keepdims, scale):
     """Broadcast the gradient ``g`` of a reduction of ``x`` back to ``x``'s shape."""
     shape = np.shape(x)
+    # autograd's wrappers only when g is traced (second order): each call costs a few µs.
+    wrap = anp if isbox(g) else np
     if not keepdims:
-        g = anp.reshape(g, _kept_shape(shape, axis))
+        g = wrap.reshape(g, _kept_shape(shape, axis))
     # The dtype autograd's ``g + zeros(shape, x.dtype)`` gives, on one element, not all.
     g = g + np.zeros((), dtype=np.result_type(x))
     if scale != 1:
         g = g / scale  # a Python number: keeps g's precision
-    return anp.broadcast_to(g, shape)
+    return wrap.broadcast_to(g, shape)
 
 
 def _mean_count(x, axis):
