@@ -26,6 +26,7 @@ import numpy as np
 from .._autograd import getval, isbox
 from ._formats import LABELS, canonical_permutation, parse_format
 from ._sums import traced_mean, traced_sum
+from ._where import traced_where
 
 __all__ = ["dlarray"]
 
@@ -705,7 +706,7 @@ def _where(condition, x=None, y=None):
         return _wrap_tree(np.where(getval(_data_of(condition))))
     cond = getval(_data_of(condition))
     fmts = [v._fmt for v in (condition, x, y) if isinstance(v, dlarray) and v._fmt]
-    out = anp.where(cond, _data_of(x), _data_of(y))
+    out = traced_where(cond, _data_of(x), _data_of(y))  # see core/_where.py
     return _wrap_like(out, fmts)
 
 

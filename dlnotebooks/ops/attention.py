@@ -12,6 +12,7 @@ import numpy as np
 from .._autograd import getval
 from .. import _checks
 from ..core import dlarray
+from ..core._where import traced_where
 from ._prims import sample_array
 from ._registry import Case, OpRecord, register
 from .activations import _softmax
@@ -177,7 +178,7 @@ def attention(queries, keys, values, num_heads, *, scale="auto", padding_mask=No
     allowed = _allowed(func, padding_mask, attention_mask, lk, N, Lk, Lq)
     if allowed is not None:
         dtype = np.result_type(getval(scores))
-        scores = anp.where(allowed, scores, np.asarray(-0.5 * np.finfo(dtype).max, dtype))
+        scores = traced_where(allowed, scores, np.asarray(-0.5 * np.finfo(dtype).max, dtype))
     A = _softmax(scores, 2)
     if p > 0:
         gen = rng if rng is not None else np.random.default_rng()

@@ -14,6 +14,7 @@ from .. import _checks
 from ..core import dlarray
 from ..core.dlarray import _align
 from ..core._sums import traced_sum
+from ..core._where import traced_where
 from ._prims import defvjp, primitive, sample_array
 from ..autodiff._engine import defvjp_fused
 from .activations import _softmax, softmax, softmax_logits
@@ -568,7 +569,7 @@ def huber(Y, targets, weights=None, *, transition_point=1.0, mask=None, reductio
                                 low_open=True)
     layout, t = _prepare("huber", Y, targets, data_format)
     e = anp.abs(layout.data - t)
-    elem = anp.where(e <= delta, 0.5 * e * e, delta * e - 0.5 * delta * delta)
+    elem = traced_where(e <= delta, 0.5 * e * e, delta * e - 0.5 * delta * delta)
     return _reduce("huber", elem, layout, _expand("huber", "weights", weights, layout, weights_format),
                    _expand("huber", "mask", mask, layout), reduction, normalization_factor)
 
