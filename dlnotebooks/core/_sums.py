@@ -23,7 +23,7 @@ stay differentiable (second-order gradients through a sum or mean).
 import autograd.numpy as anp
 import numpy as np
 
-from .._autograd import defvjp, isbox, primitive
+from .._autograd import defvjp, getval, isbox, primitive
 
 __all__ = ["traced_sum", "traced_mean"]
 
@@ -50,6 +50,7 @@ def _kept_shape(shape, axis):
 
 def _spread(g, x, axis, keepdims, scale):
     """Broadcast the gradient ``g`` of a reduction of ``x`` back to ``x``'s shape."""
+    x = getval(x)  # traced when the backward pass is itself differentiated
     shape = np.shape(x)
     # autograd's wrappers only when g is traced (second order): each call costs a few µs.
     wrap = anp if isbox(g) else np
@@ -63,7 +64,7 @@ def _spread(g, x, axis, keepdims, scale):
 
 
 def _mean_count(x, axis):
-    shape = np.shape(x)
+    shape = np.shape(getval(x))
     if axis is None:
         return max(int(np.prod(shape, dtype=np.int64)), 1)
     axes = {a % len(shape) for a in np.atleast_1d(axis).tolist()}
