@@ -139,6 +139,31 @@ def test_reductions_keep_labels_as_singletons():
     assert np.sum(U, axis=0).shape == (3,)
 
 
+def test_a_reduction_axis_out_of_range_or_given_as_a_label_is_an_error_that_explains():
+    X = dlarray(np.ones((4, 6)), "CB")
+    # Taken modulo ndim before: axis 5 of a 2-D array silently reduced axis 1.
+    with pytest.raises(np.exceptions.AxisError,
+                       match=r'np.mean: axis 5 is out of range for a 2-D dlarray of format "CB" '
+                             r"\(axes C=0, B=1\).*MATLAB's dimension k is axis k-1"):
+        np.mean(X, axis=5)
+    with pytest.raises(np.exceptions.AxisError, match=r"np.max: axis 2 is out of range"):
+        np.max(X, axis=(0, 2))
+    with pytest.raises(TypeError, match=r"np.sum: axis must be an integer or a tuple of "
+                                        r"integers; got 'C'. .*axis=finddim\(X, 'C'\)"):
+        np.sum(X, axis="C")
+    with pytest.raises(TypeError, match=r"has no format; give it one first"):
+        np.sum(dlarray(np.ones(3)), axis="C")
+    with pytest.raises(TypeError, match=r'np.sum: axis="all" is MATLAB\'s sum\(X, "all"\); '
+                                        r"in NumPy leave the axis out: np.sum\(X\)"):
+        np.sum(X, "all")
+    with pytest.raises(TypeError, match=r"got 'rows' \(this dlarray: format \"CB\""):
+        np.sum(X, axis="rows")
+    with pytest.raises(TypeError, match=r"got float 1.0"):
+        np.sum(X, axis=1.0)
+    assert np.sum(X, axis=finddim(X, "C")).shape == (1, 6)
+    assert np.mean(X, axis=-1).shape == (4, 1)
+
+
 def test_ufuncs_and_functions_are_traced():
     def f(x):
         y = np.sum(np.exp(x) * np.tanh(x)) + np.sum(np.concatenate([x, x], axis=0))

@@ -663,11 +663,38 @@ def _index_format(fmt, idx, out_ndim):
 
 # ---- format-aware NumPy functions ----
 
-def _normalize_axes(axis, ndim):
+def _normalize_axes(name, axis, a):
+    """The reduction's axes of dlarray ``a`` as sorted non-negative ints, checked (a wrong
+    axis was taken modulo ndim before, reducing a different dimension without a word)."""
     if axis is None:
         return None
     axes = axis if isinstance(axis, (tuple, list)) else (axis,)
-    return tuple(sorted(int(a) % ndim for a in axes))
+    ndim, fmt = a.ndim, a._fmt
+    labels = ", ".join(f"{label}={i}" for i, label in enumerate(fmt))
+    this = (f'this dlarray: format "{fmt}", axes {labels}' if fmt else
+            'this dlarray has no format; give it one first, e.g. dlarray(x, "CB")')
+    out = []
+    for ax in axes:
+        if isinstance(ax, str) and ax.lower() == "all":
+            raise TypeError(f'np.{name}: axis="all" is MATLAB\'s {name}(X, "all"); in NumPy '
+                            f"leave the axis out: np.{name}(X).")
+        if isinstance(ax, str) and len(ax) == 1 and ax in LABELS:
+            raise TypeError(
+                f"np.{name}: axis must be an integer or a tuple of integers; got {ax!r}. For "
+                f"the dimensions labelled {ax!r} pass axis=finddim(X, {ax!r}) ({this}).")
+        if isinstance(ax, str):
+            raise TypeError(f"np.{name}: axis must be an integer or a tuple of integers; got "
+                            f"{ax!r} ({this}).")
+        if isinstance(ax, bool) or not isinstance(ax, (numbers.Integral, np.integer)):
+            raise TypeError(f"np.{name}: axis must be an integer or a tuple of integers; got "
+                            f"{type(ax).__name__} {ax!r}.")
+        if not -ndim <= ax < ndim:
+            raise np.exceptions.AxisError(
+                f"np.{name}: axis {ax} is out of range for a {ndim}-D dlarray of format "
+                f'"{fmt}" (axes {labels}). Axes count from 0 as in NumPy, so MATLAB\'s '
+                "dimension k is axis k-1; finddim(X, label) gives the axis of a label.")
+        out.append(int(ax) % ndim)
+    return tuple(sorted(set(out)))
 
 
 def _make_reduction(name):
@@ -678,8 +705,11 @@ def _make_reduction(name):
         if not isinstance(a, dlarray):
             return _wrap_tree(general(a, axis, *args, keepdims=keepdims, **kwargs))
         fun = broadcast_vjp if broadcast_vjp is not None and not (args or kwargs) else general
+        if isinstance(axis, str) or (isinstance(axis, (tuple, list))
+                                     and any(isinstance(ax, str) for ax in axis)):
+            _normalize_axes(name, axis, a)  # raises the error that names finddim
         if a._fmt:
-            axes = _normalize_axes(axis, a.ndim)
+            axes = _normalize_axes(name, axis, a)
             if axes is None or len(axes) == a.ndim:
                 out = _call_traced(fun, f"np.{name}", [a._data, None] + list(args), kwargs)
                 return dlarray._wrap(out if isbox(out) else np.asarray(out))
