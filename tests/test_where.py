@@ -96,3 +96,56 @@ def test_a_float32_backward_pass_stays_float32():
 def test_formats_follow_the_elementwise_rule():
     x = dlarray(np.ones((2, 3)), "CB")
     assert np.where(extractdata(x) > 0, x, 0.0).fmt == "CB"
+
+
+@pytest.mark.parametrize("ufunc", [np.maximum, np.minimum])
+@pytest.mark.parametrize("other_shape", [(3, 4), (1, 4), ()])
+def test_maximum_and_minimum_gradients_share_ties_and_keep_float32(ufunc, other_shape):
+    rng = np.random.default_rng(4)
+    x = rng.integers(-2, 3, (3, 4)).astype(np.float32)  # integers: many exact ties
+    y = rng.integers(-2, 3, other_shape).astype(np.float32)
+    w = rng.standard_normal((3, 4)).astype(np.float32)
+
+    def grads(x, y):
+        return dlgradient(np.sum(ufunc(x, y) * w), x, y)
+
+    gx, gy = dlfeval(grads, dlarray(x), dlarray(y))
+    # Naive reference, autograd's convention: the chosen operand gets g, a tie half each.
+    yb = np.broadcast_to(y, (3, 4))
+    pick = (lambda a, b: a > b) if ufunc is np.maximum else (lambda a, b: a < b)
+    ex, ey = np.zeros((3, 4)), np.zeros((3, 4))
+    for i, j in np.ndindex(3, 4):
+        share = 0.5 if x[i, j] == yb[i, j] else float(pick(x[i, j], yb[i, j]))
+        ex[i, j] = w[i, j] * share
+        ey[i, j] = w[i, j] * (0.5 if x[i, j] == yb[i, j] else 1 - share)
+    ey = {(3, 4): ey, (1, 4): np.sum(ey, axis=0, keepdims=True), (): np.sum(ey)}[other_shape]
+    np.testing.assert_allclose(extractdata(gx), ex, rtol=1e-6)
+    np.testing.assert_allclose(extractdata(gy), ey, rtol=1e-6)
+    assert extractdata(gx).dtype == np.float32
+
+
+@pytest.mark.parametrize("ufunc", [np.maximum, np.minimum])
+def test_maximum_and_minimum_against_finite_differences_and_at_second_order(ufunc):
+    rng = np.random.default_rng(5)
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))  # no ties
+    report = check_gradients(lambda p: np.sum(ufunc(p["x"], p["y"]) ** 2),
+                             {"x": dlarray(x), "y": dlarray(y)})
+    assert report.ok, report
+
+    def second(x):
+        g = dlgradient(np.sum(ufunc(x, 0.0) ** 3), x, enable_higher_derivatives=True)
+        return dlgradient(np.sum(g), x)
+
+    side = (x > 0) if ufunc is np.maximum else (x < 0)
+    np.testing.assert_allclose(extractdata(dlfeval(second, dlarray(x))), 6 * x * side)
+
+
+def test_maximum_keeps_a_float32_backward_pass_in_float32():
+    _seen.clear()
+
+    def f(x):
+        h = dlarray(_spy(x._data), x.fmt)
+        return dlgradient(np.sum(np.maximum(h, 0)), x)
+
+    dlfeval(f, dlarray(np.linspace(-1, 1, 6).astype(np.float32).reshape(2, 3), "CB"))
+    assert _seen == [np.float32]

@@ -1,4 +1,4 @@
-"""``where(condition, x, y)`` whose gradient keeps the precision of the incoming gradient.
+"""``where``, ``maximum`` and ``minimum`` whose gradients keep the incoming gradient's precision.
 
 autograd's VJP for ``np.where`` is ``where(c, g, zeros(g.shape))``: the zeros are float64, so
 a float32 gradient came out as float64 and every VJP before it ran in double precision (found
@@ -6,6 +6,10 @@ by the op registry's float32 test, which watches the gradient inside the backwar
 and masked attention). Here the gradient of ``x`` is ``g * c`` and of ``y`` is ``g * ~c``,
 the boolean mask keeping g's dtype, summed back over the dimensions that were broadcast.
 The mask is a constant, so the VJPs stay differentiable in ``g`` (second derivatives).
+
+``np.maximum``/``np.minimum`` had the same leak through autograd's tie rule
+``(x == ans) / (1.0 + (x == y))`` (a float64 division): here the same weights, 1 for the
+chosen operand and 1/2 each at a tie, are made in g's dtype.
 """
 
 import autograd.numpy as anp
@@ -13,7 +17,7 @@ import numpy as np
 
 from .._autograd import defvjp, getval, isbox, primitive
 
-__all__ = ["traced_where"]
+__all__ = ["traced_where", "traced_maximum", "traced_minimum"]
 
 
 @primitive
@@ -42,3 +46,29 @@ def _mask(condition, ans, invert):
 defvjp(traced_where, None,
        lambda ans, c, x, y: lambda g: _unbroadcast(g * _mask(c, ans, False), np.shape(x)),
        lambda ans, c, x, y: lambda g: _unbroadcast(g * _mask(c, ans, True), np.shape(y)))
+
+
+@primitive
+def traced_maximum(x, y):
+    """``np.maximum(x, y)``; at a tie each operand gets half the gradient (as autograd)."""
+    return np.maximum(x, y)
+
+
+@primitive
+def traced_minimum(x, y):
+    """``np.minimum(x, y)``; at a tie each operand gets half the gradient (as autograd)."""
+    return np.minimum(x, y)
+
+
+def _chosen(g, mine, other, ans):
+    """g times the share of ``mine`` in ``ans``: 1 where it was chosen, 1/2 at a tie."""
+    mine, other, ans = getval(mine), getval(other), getval(ans)
+    dtype = np.result_type(getval(g))
+    share = np.asarray(mine == ans, dtype=dtype) / np.asarray(1 + (mine == other), dtype=dtype)
+    return _unbroadcast(g * share, np.shape(mine))
+
+
+for _choose in (traced_maximum, traced_minimum):
+    defvjp(_choose,
+           lambda ans, x, y: lambda g: _chosen(g, x, y, ans),
+           lambda ans, x, y: lambda g: _chosen(g, y, x, ans))

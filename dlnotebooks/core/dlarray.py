@@ -26,11 +26,14 @@ import numpy as np
 from .._autograd import getval, isbox
 from ._formats import LABELS, canonical_permutation, parse_format
 from ._sums import traced_mean, traced_sum
-from ._where import traced_where
+from ._where import traced_maximum, traced_minimum, traced_where
 
 __all__ = ["dlarray"]
 
 _NOT_GIVEN = object()
+
+# Ufuncs whose autograd VJP turns a float32 gradient into float64 (see core/_where.py).
+_PRECISE_UFUNCS = {"maximum": traced_maximum, "minimum": traced_minimum}
 
 
 # Functions of the public API that return a tuple: the MATLAB habit ``Y = forward(net, X)``
@@ -482,7 +485,7 @@ class dlarray:
                 f"dlarray: np.{ufunc.__name__}.{method} (or out=) is not supported on dlarrays; "
                 f"call np.{ufunc.__name__}(...) and use the returned array."
             )
-        fun = getattr(anp, ufunc.__name__, None)
+        fun = _PRECISE_UFUNCS.get(ufunc.__name__) or getattr(anp, ufunc.__name__, None)
         if fun is None:
             raise TypeError(f"dlarray: np.{ufunc.__name__} cannot be traced on dlarrays.")
         if ufunc.nin == 2 and len(inputs) == 2:
