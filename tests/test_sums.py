@@ -133,3 +133,77 @@ def test_other_reduction_arguments_still_work_through_autograds_own_rule():
     g = extractdata(dlfeval(f, dlarray(x)))
     np.testing.assert_allclose(g, 2 * x)
     assert g.dtype == np.float32
+
+
+OTHER = ["var", "std", "max", "min"]
+
+
+def _autograd_gradient(reduce, x, axis, keepdims, weights, **kwargs):
+    """The same gradient from autograd's own VJPs, as an independent reference."""
+    import autograd
+    import autograd.numpy as anp
+
+    def f(v):
+        r = getattr(anp, reduce)(v, axis=axis, keepdims=keepdims, **kwargs)
+        return anp.sum(r * weights.reshape(anp.shape(r)))
+    return autograd.grad(f)(x)
+
+
+@pytest.mark.parametrize("reduce", OTHER)
+@pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
+@pytest.mark.parametrize("keepdims", [False, True])
+def test_var_std_max_min_match_autograd_and_finite_differences(reduce, axis, keepdims):
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal(SHAPE)
+    kept = np.sum(x, axis=axis, keepdims=True).shape
+    weights = rng.standard_normal(kept)
+
+    def loss(x):
+        r = getattr(np, reduce)(x, axis=axis, keepdims=keepdims)
+        return np.sum(r * weights.reshape(np.shape(extractdata(r))))
+
+    g = dlfeval(lambda x: dlgradient(loss(x), x), dlarray(x))
+    np.testing.assert_allclose(extractdata(g),
+                               _autograd_gradient(reduce, x, axis, keepdims, weights),
+                               rtol=1e-10, atol=1e-12)
+    report = check_gradients(loss, dlarray(x))
+    assert report.ok, report
+
+
+def test_var_and_std_take_ddof_and_tied_extremes_share_the_gradient():
+    x = np.array([[1.0, 3.0, 3.0], [2.0, 0.5, 2.0]])
+    for reduce in ("var", "std"):
+        g = dlfeval(lambda v: dlgradient(getattr(np, reduce)(v, ddof=1), v), dlarray(x))
+        np.testing.assert_allclose(extractdata(g), _autograd_gradient(
+            reduce, x, None, False, np.ones(()), ddof=1), rtol=1e-12)
+    g = dlfeval(lambda v: dlgradient(np.max(v), v), dlarray(x))
+    np.testing.assert_array_equal(extractdata(g), [[0, 0.5, 0.5], [0, 0, 0]])
+    g = dlfeval(lambda v: dlgradient(np.sum(np.min(v, axis=1)), v), dlarray(x))
+    np.testing.assert_array_equal(extractdata(g), [[1, 0, 0], [0, 1, 0]])
+
+
+@pytest.mark.parametrize("reduce", OTHER)
+def test_var_std_max_min_keep_a_float32_backward_pass_in_float32(reduce):
+    _seen.clear()
+
+    def f(x):
+        h = dlarray(_spy(x._data), x.fmt)
+        return dlgradient(getattr(np, reduce)(h * h), x)
+
+    g = dlfeval(f, dlarray(np.linspace(-1, 2, 12).reshape(3, 4).astype(np.float32), "CB"))
+    assert _seen == [np.float32] and extractdata(g).dtype == np.float32
+
+
+@pytest.mark.parametrize("reduce", ["var", "std"])
+def test_var_and_std_second_derivatives(reduce):
+    x = np.array([[0.5, -1.0, 2.0, 0.25]])
+
+    def hess_sum(v):
+        g = dlgradient(getattr(np, reduce)(v), v, enable_higher_derivatives=True)
+        return dlgradient(np.sum(g * g), v)
+
+    import autograd
+    import autograd.numpy as anp
+    ref = autograd.grad(lambda v: anp.sum(autograd.grad(getattr(anp, reduce))(v) ** 2))(x)
+    np.testing.assert_allclose(extractdata(dlfeval(hess_sum, dlarray(x, "CB"))), ref,
+                               rtol=1e-10, atol=1e-12)

@@ -1,4 +1,5 @@
-"""``sum`` and ``mean`` whose gradient is a broadcast view of the incoming gradient.
+"""``sum`` and ``mean`` whose gradient is a broadcast view of the incoming gradient; ``var``,
+``std``, ``max`` and ``min`` whose gradients keep the incoming gradient's precision.
 
 autograd's own VJPs for ``np.sum`` and ``np.mean`` build the gradient as
 ``reshape(g) + zeros(x.shape)``: a new array of the input's size, filled with zeros and then
@@ -18,6 +19,11 @@ Two more differences from autograd, both measured on float32:
 
 ``broadcast_to``, ``reshape`` and division are autograd primitives themselves, so the VJPs
 stay differentiable (second-order gradients through a sum or mean).
+
+autograd's VJPs for ``var``/``std`` (divided by ``count - ddof``) and ``max``/``min`` (divided
+by the number of ties) divide by NumPy integers as well: the same float64 leak. Here the
+divisors are Python floats and the tie masks are made in g's dtype; the formulas are
+autograd's (ties share the gradient equally).
 """
 
 import autograd.numpy as anp
@@ -25,7 +31,7 @@ import numpy as np
 
 from .._autograd import defvjp, getval, isbox, primitive
 
-__all__ = ["traced_sum", "traced_mean"]
+__all__ = ["traced_sum", "traced_mean", "traced_var", "traced_std", "traced_max", "traced_min"]
 
 
 @primitive
@@ -75,3 +81,56 @@ defvjp(traced_sum, lambda ans, x, axis=None, keepdims=False:
        lambda g: _spread(g, x, axis, keepdims, 1))
 defvjp(traced_mean, lambda ans, x, axis=None, keepdims=False:
        lambda g: _spread(g, x, axis, keepdims, float(_mean_count(x, axis))))
+
+
+@primitive
+def traced_var(x, axis=None, keepdims=False, ddof=0):
+    """``np.var(x, axis, keepdims=keepdims, ddof=ddof)`` with a precision-keeping gradient."""
+    return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+@primitive
+def traced_std(x, axis=None, keepdims=False, ddof=0):
+    """``np.std(x, axis, keepdims=keepdims, ddof=ddof)`` with a precision-keeping gradient."""
+    return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
+
+
+@primitive
+def traced_max(x, axis=None, keepdims=False):
+    """``np.max(x, axis, keepdims=keepdims)``; tied maxima share the gradient equally."""
+    return np.max(x, axis=axis, keepdims=keepdims)
+
+
+@primitive
+def traced_min(x, axis=None, keepdims=False):
+    """``np.min(x, axis, keepdims=keepdims)``; tied minima share the gradient equally."""
+    return np.min(x, axis=axis, keepdims=keepdims)
+
+
+def _centred(g, x, axis, keepdims, ddof, ans=None):
+    """d var (or d std with ``ans``) = 2 (x - mean) g / (count - ddof) [/ (2 std)]."""
+    wrap = anp if isbox(g) or isbox(x) else np
+    g = _spread(g, x, axis, keepdims, 1)
+    if ans is not None:  # std: d std = d var / (2 std)
+        g = g / (2 * _spread(ans, x, axis, keepdims, 1))
+    count = float(_mean_count(x, axis) - ddof)
+    return 2.0 * g * (x - wrap.mean(x, axis=axis, keepdims=True)) / count
+
+
+def _extreme(g, x, ans, axis, keepdims):
+    """g over the positions of the extreme value, split equally among ties."""
+    value = getval(x)
+    dtype = np.result_type(getval(g))
+    at = np.asarray(value == np.reshape(getval(ans), _kept_shape(np.shape(value), axis)),
+                    dtype=dtype)
+    at /= np.sum(at, axis=axis, keepdims=True)
+    return _spread(g, x, axis, keepdims, 1) * at
+
+
+defvjp(traced_var, lambda ans, x, axis=None, keepdims=False, ddof=0:
+       lambda g: _centred(g, x, axis, keepdims, ddof))
+defvjp(traced_std, lambda ans, x, axis=None, keepdims=False, ddof=0:
+       lambda g: _centred(g, x, axis, keepdims, ddof, ans))
+for _extremum in (traced_max, traced_min):
+    defvjp(_extremum, lambda ans, x, axis=None, keepdims=False:
+           lambda g: _extreme(g, x, ans, axis, keepdims))

@@ -25,7 +25,8 @@ import numpy as np
 
 from .._autograd import getval, isbox
 from ._formats import LABELS, canonical_permutation, parse_format
-from ._sums import traced_mean, traced_sum
+from ._sums import (traced_max, traced_mean, traced_min, traced_std, traced_sum,
+                    traced_var)
 from ._where import traced_maximum, traced_minimum, traced_where
 
 __all__ = ["dlarray"]
@@ -702,12 +703,17 @@ def _normalize_axes(name, axis, a):
 
 def _make_reduction(name):
     general = getattr(anp, name)
-    broadcast_vjp = {"sum": traced_sum, "mean": traced_mean}.get(name)  # see core/_sums.py
+    # See core/_sums.py: autograd's VJPs for these fill or divide in float64.
+    broadcast_vjp = {"sum": traced_sum, "mean": traced_mean, "var": traced_var,
+                     "std": traced_std, "max": traced_max, "amax": traced_max,
+                     "min": traced_min, "amin": traced_min}.get(name)
+    extra = ("ddof",) if name in ("var", "std") else ()  # keywords they take as well
 
     def reduction(a, axis=None, *args, keepdims=False, **kwargs):
         if not isinstance(a, dlarray):
             return _wrap_tree(general(a, axis, *args, keepdims=keepdims, **kwargs))
-        fun = broadcast_vjp if broadcast_vjp is not None and not (args or kwargs) else general
+        simple = not args and all(k in extra for k in kwargs)
+        fun = broadcast_vjp if broadcast_vjp is not None and simple else general
         if isinstance(axis, str) or (isinstance(axis, (tuple, list))
                                      and any(isinstance(ax, str) for ax in axis)):
             _normalize_axes(name, axis, a)  # raises the error that names finddim
