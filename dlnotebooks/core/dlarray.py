@@ -704,7 +704,7 @@ def _normalize_axes(name, axis, a):
 def _make_reduction(name):
     general = getattr(anp, name)
     # See core/_sums.py: autograd's VJPs for these fill or divide in float64.
-    broadcast_vjp = {"sum": traced_sum, "mean": traced_mean, "var": traced_var,
+    precise = {"sum": traced_sum, "mean": traced_mean, "var": traced_var,
                      "std": traced_std, "max": traced_max, "amax": traced_max,
                      "min": traced_min, "amin": traced_min}.get(name)
     extra = ("ddof",) if name in ("var", "std") else ()  # keywords they take as well
@@ -713,7 +713,7 @@ def _make_reduction(name):
         if not isinstance(a, dlarray):
             return _wrap_tree(general(a, axis, *args, keepdims=keepdims, **kwargs))
         simple = not args and all(k in extra for k in kwargs)
-        fun = broadcast_vjp if broadcast_vjp is not None and simple else general
+        fun = precise if precise is not None and simple else general
         if isinstance(axis, str) or (isinstance(axis, (tuple, list))
                                      and any(isinstance(ax, str) for ax in axis)):
             _normalize_axes(name, axis, a)  # raises the error that names finddim
