@@ -14,8 +14,8 @@ import pytest
 
 import dlnotebooks as dl
 from dlnotebooks import dlarray, dlfeval, dlgradient, extractdata
-from dlnotebooks._autograd import defvjp, primitive
 from dlnotebooks.ops._registry import REGISTRY, Kink
+from gradient_spy import seen, spy
 
 RECORDS = sorted(REGISTRY.values(), key=lambda r: r.name)
 
@@ -176,16 +176,6 @@ def test_second_derivatives_match_finite_differences(record, k):
             f"argument {i}: analytic {analytic}, numeric {numeric}"
 
 
-@primitive
-def _spy(a):
-    """The identity, whose VJP records the dtype of the gradient that reaches it."""
-    return a
-
-
-_seen = []
-defvjp(_spy, lambda ans, a: lambda g: _seen.append(np.result_type(g)) or g)
-
-
 @pytest.mark.parametrize("record,k", PARAMS)
 def test_float32_in_float32_out(record, k):
     case = _cases(record, dtype=np.float32)[k]
@@ -202,19 +192,19 @@ def test_float32_in_float32_out(record, k):
         def grads(*a):
             # Each differentiable input passes through a spy, which sees the gradient the
             # op's VJP hands back before dlgradient casts it to the leaf's dtype.
-            spied = tuple(dlarray(_spy(v._data), v.fmt) if i in record.diff_argnums else v
+            spied = tuple(spy(v) if i in record.diff_argnums else v
                           for i, v in enumerate(a))
             return dlgradient(_scalar_loss(record, case, spied, R),
                               *[a[i] for i in record.diff_argnums])
 
         args = tuple(a if isinstance(a, dlarray) else dlarray(a) if i in record.diff_argnums
                      else a for i, a in enumerate(case.args))
-        _seen.clear()
+        seen.clear()
         g = dlfeval(grads, *args)
         for gi in (g if isinstance(g, tuple) else (g,)):
             assert gi.dtype == np.float32
-        assert _seen and all(d == np.float32 for d in _seen), (
-            f"{record.name}: the backward pass of a float32 input ran in {_seen}")
+        assert seen and all(d == np.float32 for d in seen), (
+            f"{record.name}: the backward pass of a float32 input ran in {seen}")
 
 
 @pytest.mark.parametrize("record,k", PARAMS)

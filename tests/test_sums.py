@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from dlnotebooks import dlarray, dlfeval, dlgradient, extractdata
-from dlnotebooks._autograd import defvjp, primitive
 from dlnotebooks.testing import check_gradients
+from gradient_spy import seen, spy
 
 pytestmark = pytest.mark.library
 
@@ -69,31 +69,21 @@ def test_second_derivatives_pass_through(reduce):
                                6 * x / count)
 
 
-@primitive
-def _spy(a):
-    """The identity, whose VJP records the dtype of the gradient that reaches it."""
-    return a
-
-
-_seen = []
-defvjp(_spy, lambda ans, a: lambda g: _seen.append(np.result_type(g)) or g)
-
-
 @pytest.mark.parametrize("reduce", ["sum", "mean"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_the_backward_pass_keeps_the_precision_of_the_input(reduce, dtype):
     # autograd's own mean VJP divided by a NumPy integer, which made the backward pass of a
     # float32 loss run in float64 up to the leaves (where dlgradient cast it back).
-    _seen.clear()
+    seen.clear()
 
     def f(x):
-        h = dlarray(_spy(x._data), x.fmt)
+        h = spy(x)
         y = getattr(np, reduce)(np.tanh(h) ** 2)
         assert extractdata(y).dtype == dtype
         return dlgradient(y, x)
 
     g = dlfeval(f, dlarray(np.linspace(-1, 1, 12).reshape(3, 4).astype(dtype), "CB"))
-    assert _seen == [dtype]
+    assert seen == [dtype]
     assert extractdata(g).dtype == dtype
 
 
@@ -184,14 +174,14 @@ def test_var_and_std_take_ddof_and_tied_extremes_share_the_gradient():
 
 @pytest.mark.parametrize("reduce", OTHER)
 def test_var_std_max_min_keep_a_float32_backward_pass_in_float32(reduce):
-    _seen.clear()
+    seen.clear()
 
     def f(x):
-        h = dlarray(_spy(x._data), x.fmt)
+        h = spy(x)
         return dlgradient(getattr(np, reduce)(h * h), x)
 
     g = dlfeval(f, dlarray(np.linspace(-1, 2, 12).reshape(3, 4).astype(np.float32), "CB"))
-    assert _seen == [np.float32] and extractdata(g).dtype == np.float32
+    assert seen == [np.float32] and extractdata(g).dtype == np.float32
 
 
 @pytest.mark.parametrize("reduce", ["var", "std"])

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from dlnotebooks import dlarray, dlfeval, dlgradient, extractdata
-from dlnotebooks._autograd import defvjp, primitive
 from dlnotebooks.testing import check_gradients
+from gradient_spy import seen, spy
 
 pytestmark = pytest.mark.library
 
@@ -71,25 +71,16 @@ def test_second_derivatives_pass_through():
                                np.where(x > 0, 6 * x, -2.0))
 
 
-@primitive
-def _spy(a):
-    return a
-
-
-_seen = []
-defvjp(_spy, lambda ans, a: lambda g: _seen.append(np.result_type(g)) or g)
-
-
 def test_a_float32_backward_pass_stays_float32():
     # autograd's own where VJP filled the other branch with float64 zeros.
-    _seen.clear()
+    seen.clear()
 
     def f(x):
-        h = dlarray(_spy(x._data), x.fmt)
+        h = spy(x)
         return dlgradient(np.sum(np.where(extractdata(x) > 0, h, h * 0.5)), x)
 
     g = dlfeval(f, dlarray(np.linspace(-1, 1, 6).astype(np.float32).reshape(2, 3), "CB"))
-    assert _seen == [np.float32] and extractdata(g).dtype == np.float32
+    assert seen == [np.float32] and extractdata(g).dtype == np.float32
     np.testing.assert_allclose(extractdata(g), [[0.5, 0.5, 0.5], [1.0, 1.0, 1.0]])
 
 
@@ -141,11 +132,11 @@ def test_maximum_and_minimum_against_finite_differences_and_at_second_order(ufun
 
 
 def test_maximum_keeps_a_float32_backward_pass_in_float32():
-    _seen.clear()
+    seen.clear()
 
     def f(x):
-        h = dlarray(_spy(x._data), x.fmt)
+        h = spy(x)
         return dlgradient(np.sum(np.maximum(h, 0)), x)
 
     dlfeval(f, dlarray(np.linspace(-1, 1, 6).astype(np.float32).reshape(2, 3), "CB"))
-    assert _seen == [np.float32]
+    assert seen == [np.float32]
