@@ -27,19 +27,24 @@ def _naive_gradient(reduce, shape, axis, weights):
     return grad
 
 
+def _weighted_reduction(seed, reduce, axis, keepdims):
+    """Random x and weights, and loss(x) = sum(weights * np.<reduce>(x, axis, keepdims))."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(SHAPE)
+    weights = rng.standard_normal(np.sum(x, axis=axis, keepdims=True).shape)
+
+    def loss(x):
+        r = getattr(np, reduce)(x, axis=axis, keepdims=keepdims)
+        return np.sum(r * weights.reshape(np.shape(extractdata(r))))
+
+    return x, weights, loss
+
+
 @pytest.mark.parametrize("reduce", ["sum", "mean"])
 @pytest.mark.parametrize("axis", AXES)
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_gradient_matches_a_naive_reference_and_finite_differences(reduce, axis, keepdims):
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal(SHAPE)
-    kept = np.sum(x, axis=axis, keepdims=True).shape
-    weights = rng.standard_normal(kept)
-    fn = getattr(np, reduce)
-
-    def loss(x):
-        r = fn(x, axis=axis, keepdims=keepdims)
-        return np.sum(r * weights.reshape(np.shape(extractdata(r))))
+    x, weights, loss = _weighted_reduction(1, reduce, axis, keepdims)
 
     def value_and_grad(x):
         y = loss(x)
@@ -143,14 +148,7 @@ def _autograd_gradient(reduce, x, axis, keepdims, weights, **kwargs):
 @pytest.mark.parametrize("axis", [None, 0, -1, (0, 2)])
 @pytest.mark.parametrize("keepdims", [False, True])
 def test_var_std_max_min_match_autograd_and_finite_differences(reduce, axis, keepdims):
-    rng = np.random.default_rng(6)
-    x = rng.standard_normal(SHAPE)
-    kept = np.sum(x, axis=axis, keepdims=True).shape
-    weights = rng.standard_normal(kept)
-
-    def loss(x):
-        r = getattr(np, reduce)(x, axis=axis, keepdims=keepdims)
-        return np.sum(r * weights.reshape(np.shape(extractdata(r))))
+    x, weights, loss = _weighted_reduction(6, reduce, axis, keepdims)
 
     g = dlfeval(lambda x: dlgradient(loss(x), x), dlarray(x))
     np.testing.assert_allclose(extractdata(g),

@@ -34,16 +34,19 @@ from .._autograd import defvjp, getval, isbox, primitive
 __all__ = ["traced_sum", "traced_mean", "traced_var", "traced_std", "traced_max", "traced_min"]
 
 
-@primitive
-def traced_sum(x, axis=None, keepdims=False):
-    """``np.sum(x, axis, keepdims=keepdims)`` with a broadcast gradient."""
-    return np.sum(x, axis=axis, keepdims=keepdims)
+def _reduction(fun):
+    """``fun(x, axis, keepdims=keepdims, **options)`` as a primitive (VJPs defined below)."""
+    def reduce(x, axis=None, keepdims=False, **options):
+        return fun(x, axis=axis, keepdims=keepdims, **options)
+
+    reduce.__name__ = reduce.__qualname__ = f"traced_{fun.__name__}"
+    reduce.__doc__ = (f"``np.{fun.__name__}(x, axis, keepdims=keepdims)`` with the gradient "
+                      "described in the module docstring.")
+    return primitive(reduce)
 
 
-@primitive
-def traced_mean(x, axis=None, keepdims=False):
-    """``np.mean(x, axis, keepdims=keepdims)`` with a broadcast gradient."""
-    return np.mean(x, axis=axis, keepdims=keepdims)
+traced_sum, traced_mean, traced_var, traced_std, traced_max, traced_min = map(
+    _reduction, (np.sum, np.mean, np.var, np.std, np.max, np.min))
 
 
 def _kept_shape(shape, axis):
@@ -81,30 +84,6 @@ defvjp(traced_sum, lambda ans, x, axis=None, keepdims=False:
        lambda g: _spread(g, x, axis, keepdims, 1))
 defvjp(traced_mean, lambda ans, x, axis=None, keepdims=False:
        lambda g: _spread(g, x, axis, keepdims, float(_mean_count(x, axis))))
-
-
-@primitive
-def traced_var(x, axis=None, keepdims=False, ddof=0):
-    """``np.var(x, axis, keepdims=keepdims, ddof=ddof)`` with a precision-keeping gradient."""
-    return np.var(x, axis=axis, keepdims=keepdims, ddof=ddof)
-
-
-@primitive
-def traced_std(x, axis=None, keepdims=False, ddof=0):
-    """``np.std(x, axis, keepdims=keepdims, ddof=ddof)`` with a precision-keeping gradient."""
-    return np.std(x, axis=axis, keepdims=keepdims, ddof=ddof)
-
-
-@primitive
-def traced_max(x, axis=None, keepdims=False):
-    """``np.max(x, axis, keepdims=keepdims)``; tied maxima share the gradient equally."""
-    return np.max(x, axis=axis, keepdims=keepdims)
-
-
-@primitive
-def traced_min(x, axis=None, keepdims=False):
-    """``np.min(x, axis, keepdims=keepdims)``; tied minima share the gradient equally."""
-    return np.min(x, axis=axis, keepdims=keepdims)
 
 
 def _centred(g, x, axis, keepdims, ddof, ans=None):
