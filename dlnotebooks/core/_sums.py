@@ -26,6 +26,8 @@ divisors are Python floats and the tie masks are made in g's dtype; the formulas
 autograd's (ties share the gradient equally).
 """
 
+import math
+
 import autograd.numpy as anp
 import numpy as np
 
@@ -49,11 +51,16 @@ traced_sum, traced_mean, traced_var, traced_std, traced_max, traced_min = map(
     _reduction, (np.sum, np.mean, np.var, np.std, np.max, np.min))
 
 
+def _reduced_axes(shape, axis):
+    """The set of non-negative axes a reduction over ``axis`` (None: all) removes."""
+    if axis is None:
+        return set(range(len(shape)))
+    return {a % len(shape) for a in np.atleast_1d(axis).tolist()}
+
+
 def _kept_shape(shape, axis):
     """``shape`` with the reduced axes as ones (the shape of a ``keepdims=True`` result)."""
-    if axis is None:
-        return (1,) * len(shape)
-    axes = {a % len(shape) for a in np.atleast_1d(axis).tolist()}
+    axes = _reduced_axes(shape, axis)
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
@@ -74,10 +81,7 @@ def _spread(g, x, axis, keepdims, scale):
 
 def _mean_count(x, axis):
     shape = np.shape(getval(x))
-    if axis is None:
-        return max(int(np.prod(shape, dtype=np.int64)), 1)
-    axes = {a % len(shape) for a in np.atleast_1d(axis).tolist()}
-    return max(int(np.prod([shape[a] for a in axes], dtype=np.int64)), 1)
+    return max(math.prod(shape[a] for a in _reduced_axes(shape, axis)), 1)
 
 
 defvjp(traced_sum, lambda ans, x, axis=None, keepdims=False:

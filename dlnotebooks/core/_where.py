@@ -17,7 +17,7 @@ import numpy as np
 
 from .._autograd import defvjp, getval, isbox, primitive
 
-__all__ = ["traced_where", "traced_maximum", "traced_minimum"]
+__all__ = ["traced_where", "traced_maximum", "traced_minimum", "sum_to_shape"]
 
 
 @primitive
@@ -26,8 +26,9 @@ def traced_where(condition, x, y):
     return np.where(condition, x, y)
 
 
-def _unbroadcast(g, shape):
-    """Sum ``g`` down to ``shape`` over the dimensions NumPy broadcast."""
+def sum_to_shape(g, shape):
+    """Sum ``g`` down to ``shape`` over the dimensions NumPy broadcast (autograd's NumPy
+    only when ``g`` is traced)."""
     wrap = anp if isbox(g) else np
     extra = np.ndim(getval(g)) - len(shape)
     if extra > 0:
@@ -44,8 +45,8 @@ def _mask(condition, ans, invert):
 
 
 defvjp(traced_where, None,
-       lambda ans, c, x, y: lambda g: _unbroadcast(g * _mask(c, ans, False), np.shape(x)),
-       lambda ans, c, x, y: lambda g: _unbroadcast(g * _mask(c, ans, True), np.shape(y)))
+       lambda ans, c, x, y: lambda g: sum_to_shape(g * _mask(c, ans, False), np.shape(x)),
+       lambda ans, c, x, y: lambda g: sum_to_shape(g * _mask(c, ans, True), np.shape(y)))
 
 
 @primitive
@@ -65,7 +66,7 @@ def _chosen(g, mine, other, ans):
     mine, other, ans = getval(mine), getval(other), getval(ans)
     dtype = np.result_type(getval(g))
     share = np.asarray(mine == ans, dtype=dtype) / np.asarray(1 + (mine == other), dtype=dtype)
-    return _unbroadcast(g * share, np.shape(mine))
+    return sum_to_shape(g * share, np.shape(mine))
 
 
 for _choose in (traced_maximum, traced_minimum):

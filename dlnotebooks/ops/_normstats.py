@@ -10,10 +10,10 @@ elements instead of M elements against a stride-0 operand, 2-3x faster in batchn
 
 import math
 
-import autograd.numpy as anp
 import numpy as np
 
 from .._autograd import getval
+from ..core._where import sum_to_shape
 
 
 def _shape(x):
@@ -92,14 +92,6 @@ def _stats(x, axes, epsilon):
     return mu, inv.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
 
 
-def _sum_to(v, shape):
-    """Sum ``v`` over the axes where ``shape`` has size 1 (autograd-friendly)."""
-    axes = tuple(i for i, (a, b) in enumerate(zip(_shape(v), shape)) if b == 1 and a != 1)
-    if axes:
-        v = anp.sum(v, axis=axes, keepdims=True)
-    return v
-
-
 def _fast_vjp(argnums, g, x, gamma, beta, axes, stats):
     """Plain NumPy closed form with the forward's statistics; few passes over x."""
     mu, inv = stats
@@ -114,8 +106,8 @@ def _fast_vjp(argnums, g, x, gamma, beta, axes, stats):
     if per_stat:
         sg = _sum_keep(g, axes)
         sgx = _sum_keep(g, axes, xhat)
-        grads[1] = _sum_to(sgx, np.shape(gamma))
-        grads[2] = _sum_to(sg, np.shape(beta))
+        grads[1] = sum_to_shape(sgx, np.shape(gamma))
+        grads[2] = sum_to_shape(sg, np.shape(beta))
         if 0 in argnums:
             a = gamma * inv
             # dx = a * (g - mean(g) - xhat * mean(g * xhat)), three passes into xhat's buffer
@@ -125,8 +117,8 @@ def _fast_vjp(argnums, g, x, gamma, beta, axes, stats):
             grads[0] = xhat
         return grads
     gx = g * xhat
-    grads[1] = _sum_to(gx, np.shape(gamma))
-    grads[2] = _sum_to(g, np.shape(beta))
+    grads[1] = sum_to_shape(gx, np.shape(gamma))
+    grads[2] = sum_to_shape(g, np.shape(beta))
     if 0 in argnums:
         dxhat = g * gamma
         m1 = _sum_keep(dxhat, axes) / n

@@ -17,7 +17,8 @@ from .._autograd import defvjp_argnums, getval, isbox
 from .. import _checks
 from ..core import dlarray
 from . import _windows as win
-from ._normstats import _fast_vjp, _row, _rows, _stats, _sum_to
+from ..core._where import sum_to_shape
+from ._normstats import _fast_vjp, _row, _rows, _stats
 from ._prims import array_sampler, primitive, sample_array
 from ._registry import Case, OpRecord, register
 
@@ -68,7 +69,7 @@ def _traced_vjp(argnums, g, x, gamma, beta, axes, epsilon):
     d = x - mu
     inv = 1.0 / anp.sqrt(anp.mean(d * d, axis=axes, keepdims=True) + epsilon)
     xhat = d * inv
-    grads = {1: _sum_to(g * xhat, _shape(gamma)), 2: _sum_to(g, _shape(beta))}
+    grads = {1: sum_to_shape(g * xhat, _shape(gamma)), 2: sum_to_shape(g, _shape(beta))}
     if 0 in argnums:
         dxhat = g * gamma
         m1 = anp.mean(dxhat, axis=axes, keepdims=True)
